@@ -1,0 +1,218 @@
+import { BUY, type Order } from './book/order.js';
+import type { PriceLevel } from './book/price-level.js';
+import type { CancelReason, Fill } from './events.js';
+import type { EngineState, Market } from './engine-state.js';
+import { feeOf } from './fees.js';
+import type { ValidOrder } from './order-validation.js';
+import { restingOrderView, restingStatus } from './views.js';
+
+/** How far an incoming order may go, and what it has done so far. */
+export interface TakerProgress {
+  /** worst acceptable price in ticks: a buy takes levels ≤ bound, a sell levels ≥ bound */
+  bound: number;
+  /** set when `bound` comes from maxSlippageBps rather than the limit price */
+  boundIsSlippage: boolean;
+  /** quote atoms a quote-sized market buy may still spend */
+  budget: number;
+  bookLots: number;
+  fills: Fill[];
+}
+
+/** Why taking stopped early: a cancel reason, or a quote budget spent down to less than one lot. */
+export type TakerStop = CancelReason | 'budget_spent' | null;
+
+/**
+ * Fills `taker` against the opposite side of the book, best price first and FIFO within a level, each
+ * trade at the resting order's price. Returns why it stopped early, or null when it is filled or no
+ * resting order within its bound is left.
+ */
+export function takeFromBook(
+  s: EngineState,
+  market: Market,
+  taker: Order,
+  order: ValidOrder,
+  progress: TakerProgress,
+): TakerStop {
+  const book = market.book;
+  const opposite = taker.side === BUY ? book.asks : book.bids;
+  const isBuy = taker.side === BUY;
+  while (taker.remaining > 0) {
+    const level = opposite.best();
+    if (level === null) return null;
+    if (isBuy ? level.price > progress.bound : level.price < progress.bound) {
+      return progress.boundIsSlippage ? 'slippage_limit' : null;
+    }
+    const stop = takeLevel(s, market, level, taker, order, progress);
+    if (stop !== null) return stop;
+  }
+  return null;
+}
+
+function takeLevel(
+  s: EngineState,
+  market: Market,
+  level: PriceLevel,
+  taker: Order,
+  order: ValidOrder,
+  progress: TakerProgress,
+): TakerStop {
+  const spec = market.spec;
+  const price = level.price;
+  let maker = level.head;
+  while (maker !== null && taker.remaining > 0) {
+    const next = maker.next;
+    if (maker.account === taker.account) {
+      const stp = order.selfTradePrevention;
+      if (stp !== 'cancel_taker') s.cancelResting(maker, 'self_trade');
+      if (stp !== 'cancel_maker') return 'self_trade';
+      maker = next;
+      continue;
+    }
+    let lots = taker.remaining < maker.remaining ? taker.remaining : maker.remaining;
+    if (order.isMarket) {
+      // market orders lock nothing up front: they fill as far as funds (or the quote budget) go
+      const account = taker.account;
+      const lotCost = isBuyCost(taker) ? price * spec.quoteAtomsPerTickLot : spec.baseAtomsPerLot;
+      let spendable = account.available[isBuyCost(taker) ? spec.quoteAsset : spec.baseAsset];
+      const budgetBinds = order.quoteAmount !== null && progress.budget <= spendable;
+      if (order.quoteAmount !== null && progress.budget < spendable) spendable = progress.budget;
+      const affordable = Math.floor(spendable / lotCost);
+      if (affordable < lots) lots = affordable;
+      if (lots === 0) return budgetBinds ? 'budget_spent' : 'insufficient_balance';
+    }
+    trade(s, market, maker, taker, order, lots, progress);
+    maker = next;
+  }
+  return null;
+}
+
+const isBuyCost = (taker: Order): boolean => taker.side === BUY;
+
+/** One book trade of `lots` at the maker's price: moves funds and fees, updates the book, reports. */
+function trade(
+  s: EngineState,
+  market: Market,
+  maker: Order,
+  taker: Order,
+  order: ValidOrder,
+  lots: number,
+  progress: TakerProgress,
+): void {
+  const spec = market.spec;
+  const price = maker.price;
+  const quote = price * lots * spec.quoteAtomsPerTickLot;
+  const base = lots * spec.baseAtomsPerLot;
+  const qa = spec.quoteAsset;
+  const ba = spec.baseAsset;
+  const t = taker.account;
+  const m = maker.account;
+  const fees = s.fees;
+  let takerFee: number;
+  let makerFee: number;
+  if (taker.side === BUY) {
+    if (order.isMarket) {
+      t.available[qa] -= quote;
+      progress.budget -= quote;
+    } else {
+      // the order locked at its own limit; trading lower releases the difference
+      t.locked[qa] -= lots * taker.price * spec.quoteAtomsPerTickLot;
+      t.available[qa] += (taker.price - price) * lots * spec.quoteAtomsPerTickLot;
+    }
+    takerFee = feeOf(base, spec.takerFeeBps);
+    t.available[ba] += base - takerFee;
+    m.locked[ba] -= base;
+    makerFee = feeOf(quote, spec.makerFeeBps);
+    m.available[qa] += quote - makerFee;
+    fees.available[ba] += takerFee;
+    fees.available[qa] += makerFee;
+  } else {
+    if (order.isMarket) t.available[ba] -= base;
+    else t.locked[ba] -= base;
+    takerFee = feeOf(quote, spec.takerFeeBps);
+    t.available[qa] += quote - takerFee;
+    m.locked[qa] -= quote;
+    makerFee = feeOf(base, spec.makerFeeBps);
+    m.available[ba] += base - makerFee;
+    fees.available[qa] += takerFee;
+    fees.available[ba] += makerFee;
+  }
+  s.touchBalance(t, qa);
+  s.touchBalance(t, ba);
+  s.touchBalance(m, qa);
+  s.touchBalance(m, ba);
+  if (takerFee !== 0) s.touchBalance(fees, taker.side === BUY ? ba : qa);
+  if (makerFee !== 0) s.touchBalance(fees, taker.side === BUY ? qa : ba);
+
+  taker.remaining -= lots;
+  progress.bookLots += lots;
+  market.book.reduce(maker, lots, s.stamp);
+  s.touchMarket(market);
+  const tradeId = s.nextTradeId++;
+  const takerFeeAsset = taker.side === BUY ? spec.base : spec.quote;
+  progress.fills.push({
+    tradeId,
+    price,
+    amount: lots,
+    quote,
+    venue: 'book',
+    fee: takerFee,
+    feeAsset: takerFeeAsset,
+    liquidity: 'taker',
+  });
+  s.out.push({
+    type: 'trade',
+    pair: spec.pair,
+    id: tradeId,
+    price,
+    amount: lots,
+    quote,
+    takerSide: taker.side === BUY ? 'buy' : 'sell',
+    venue: 'book',
+    takerOrderId: taker.id,
+    takerUserId: t.userId,
+    makerOrderId: maker.id,
+    makerUserId: m.userId,
+    takerFee,
+    makerFee,
+    time: s.time,
+  });
+  if (maker.remaining === 0) {
+    s.forget(maker);
+    s.out.push({ type: 'orderUpdated', order: restingOrderView(maker, spec.pair, 'filled', null) });
+  } else {
+    s.out.push({ type: 'orderUpdated', order: restingOrderView(maker, spec.pair, restingStatus(maker), null) });
+  }
+}
+
+/**
+ * Whether a fill-or-kill order could be filled completely right now, without changing anything: walks
+ * the same levels the real fill would, skipping own orders that cancel_maker would cancel and stopping
+ * where a self-trade would stop the taker or a market order's funds would run out.
+ */
+export function canFillCompletely(s: EngineState, market: Market, taker: Order, order: ValidOrder, bound: number): boolean {
+  const spec = market.spec;
+  const isBuy = taker.side === BUY;
+  const levels = (isBuy ? market.book.asks : market.book.bids).levels;
+  let need = taker.remaining;
+  let funds = order.isMarket ? taker.account.available[isBuy ? spec.quoteAsset : spec.baseAsset] : 0;
+  for (let i = levels.length - 1; i >= 0; i--) {
+    const level = levels[i];
+    if (isBuy ? level.price > bound : level.price < bound) return false;
+    const lotCost = isBuy ? level.price * spec.quoteAtomsPerTickLot : spec.baseAtomsPerLot;
+    for (let maker = level.head; maker !== null; maker = maker.next) {
+      if (maker.account === taker.account) {
+        if (order.selfTradePrevention === 'cancel_maker') continue;
+        return false;
+      }
+      let lots = need < maker.remaining ? need : maker.remaining;
+      if (order.isMarket) {
+        const affordable = Math.floor(funds / lotCost);
+        if (affordable < lots) return false;
+        funds -= lots * lotCost;
+      }
+      need -= lots;
+      if (need === 0) return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,66 @@
+import type { LevelChange } from '../events.js';
+import { BookSide } from './book-side.js';
+import { BUY, SELL, type Order } from './order.js';
+import type { PriceLevel } from './price-level.js';
+
+/**
+ * One market's limit order book: two sides, the per-market book sequence, and the levels changed by
+ * the current command (so one book diff per command carries each changed level once).
+ */
+export class OrderBook {
+  readonly bids = new BookSide(BUY);
+  readonly asks = new BookSide(SELL);
+  /** rises by exactly 1 with every book diff */
+  seq = 0;
+  private touched: PriceLevel[] = [];
+
+  sideOf(side: number): BookSide {
+    return side === BUY ? this.bids : this.asks;
+  }
+
+  add(order: Order, stamp: number): void {
+    const level = this.sideOf(order.side).levelFor(order.price);
+    level.append(order);
+    this.touch(level, stamp);
+  }
+
+  remove(order: Order, stamp: number): void {
+    const level = order.level!;
+    level.remove(order);
+    this.touch(level, stamp);
+    if (level.count === 0) this.sideOf(level.side).removeLevel(level);
+  }
+
+  /** A resting order traded `lots`; drops it from the book when nothing remains. */
+  reduce(order: Order, lots: number, stamp: number): void {
+    const level = order.level!;
+    order.remaining -= lots;
+    level.total -= lots;
+    this.touch(level, stamp);
+    if (order.remaining === 0) {
+      level.remove(order);
+      if (level.count === 0) this.sideOf(level.side).removeLevel(level);
+    }
+  }
+
+  touch(level: PriceLevel, stamp: number): void {
+    if (level.touchedStamp !== stamp) {
+      level.touchedStamp = stamp;
+      this.touched.push(level);
+    }
+  }
+
+  /** The levels changed since the last call, as absolute totals; null when nothing changed. */
+  takeChanges(): { bids: LevelChange[]; asks: LevelChange[] } | null {
+    const touched = this.touched;
+    if (touched.length === 0) return null;
+    const bids: LevelChange[] = [];
+    const asks: LevelChange[] = [];
+    for (let i = 0; i < touched.length; i++) {
+      const level = touched[i];
+      (level.side === BUY ? bids : asks).push([level.price, level.total]);
+    }
+    touched.length = 0;
+    return { bids, asks };
+  }
+}

@@ -1,0 +1,40 @@
+import type { Order, SideCode } from './order.js';
+
+/** All resting orders at one price on one side, in arrival order (time priority). */
+export class PriceLevel {
+  head: Order | null = null;
+  tail: Order | null = null;
+  /** lots resting at this price */
+  total = 0;
+  count = 0;
+  /** last command stamp that changed this level (collects each level once into a book diff) */
+  touchedStamp = -1;
+
+  constructor(
+    readonly side: SideCode,
+    readonly price: number,
+  ) {}
+
+  append(order: Order): void {
+    order.level = this;
+    order.prev = this.tail;
+    order.next = null;
+    if (this.tail === null) this.head = order;
+    else this.tail.next = order;
+    this.tail = order;
+    this.total += order.remaining;
+    this.count++;
+  }
+
+  remove(order: Order): void {
+    if (order.prev === null) this.head = order.next;
+    else order.prev.next = order.next;
+    if (order.next === null) this.tail = order.prev;
+    else order.next.prev = order.prev;
+    order.prev = null;
+    order.next = null;
+    order.level = null;
+    this.total -= order.remaining;
+    this.count--;
+  }
+}

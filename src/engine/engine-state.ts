@@ -1,0 +1,142 @@
+import type { Account } from './accounts.js';
+import { Accounts, FEES_ACCOUNT } from './accounts.js';
+import { BUY, type Order } from './book/order.js';
+import { OrderBook } from './book/order-book.js';
+import type { CancelReason, EngineEvent } from './events.js';
+import type { MarketCatalogue, MarketSpec } from './market.js';
+import { restingOrderView } from './views.js';
+
+/** An AMM pool's reserves, in asset atoms (part of each asset's supply, so safe integers). */
+export interface PoolState {
+  baseReserve: number;
+  quoteReserve: number;
+  readonly feeBps: number;
+}
+
+export interface Market {
+  readonly index: number;
+  readonly spec: MarketSpec;
+  readonly book: OrderBook;
+  pool: PoolState | null;
+}
+
+/**
+ * The engine's whole mutable state plus the bookkeeping of the command being executed (its stamp, the
+ * event list it appends to, and which balances and books it changed). Command handlers are free
+ * functions over this object; engine.ts dispatches to them.
+ */
+export class EngineState {
+  readonly markets: Market[];
+  readonly marketByPair = new Map<string, Market>();
+  readonly accounts: Accounts;
+  readonly fees: Account;
+  /** open (resting) orders by id */
+  readonly orders = new Map<number, Order>();
+  /** per asset: deposits − withdrawals + initial AMM reserves; what all balances and pools add up to */
+  readonly supply: number[];
+  nextOrderId = 1;
+  nextTradeId = 1;
+
+  // --- the command in progress ---
+  stamp = 0;
+  time = 0;
+  out: EngineEvent[] = [];
+  private touchedAccounts: Account[] = [];
+  private touchedAssets: number[] = [];
+  private touchedMarkets: Market[] = [];
+
+  constructor(readonly catalogue: MarketCatalogue) {
+    this.accounts = new Accounts(catalogue.assets.length);
+    this.fees = this.accounts.getOrCreate(FEES_ACCOUNT);
+    this.supply = new Array<number>(catalogue.assets.length).fill(0);
+    this.markets = catalogue.markets.map((spec, index) => {
+      const market: Market = {
+        index,
+        spec,
+        book: new OrderBook(),
+        pool: spec.amm === null ? null : { ...spec.amm },
+      };
+      this.marketByPair.set(spec.pair, market);
+      if (market.pool !== null) {
+        this.supply[spec.baseAsset] += market.pool.baseReserve;
+        this.supply[spec.quoteAsset] += market.pool.quoteReserve;
+      }
+      return market;
+    });
+  }
+
+  begin(time: number, out: EngineEvent[]): void {
+    this.stamp++;
+    this.time = time;
+    this.out = out;
+  }
+
+  /** Records that a balance changed, so one balance event with its final value is emitted. */
+  touchBalance(account: Account, asset: number): void {
+    if (account.touchedStamp[asset] !== this.stamp) {
+      account.touchedStamp[asset] = this.stamp;
+      this.touchedAccounts.push(account);
+      this.touchedAssets.push(asset);
+    }
+  }
+
+  touchMarket(market: Market): void {
+    const list = this.touchedMarkets;
+    if (list.length === 0 || list[list.length - 1] !== market) {
+      if (!list.includes(market)) list.push(market);
+    }
+  }
+
+  /** Appends the command's balance events and one book diff per changed market. */
+  finish(): void {
+    const out = this.out;
+    const assets = this.catalogue.assets;
+    for (let i = 0; i < this.touchedAccounts.length; i++) {
+      const account = this.touchedAccounts[i];
+      const asset = this.touchedAssets[i];
+      out.push({
+        type: 'balance',
+        userId: account.userId,
+        asset: assets[asset].name,
+        available: account.available[asset],
+        locked: account.locked[asset],
+      });
+    }
+    this.touchedAccounts.length = 0;
+    this.touchedAssets.length = 0;
+    for (const market of this.touchedMarkets) {
+      const changes = market.book.takeChanges();
+      if (changes === null) continue;
+      market.book.seq++;
+      out.push({ type: 'book', pair: market.spec.pair, seq: market.book.seq, bids: changes.bids, asks: changes.asks });
+    }
+    this.touchedMarkets.length = 0;
+  }
+
+  /** Funds a resting order holds: quote for a buy, base for a sell. */
+  lockedBy(order: Order, spec: MarketSpec): number {
+    return order.side === BUY ? order.remaining * order.price * spec.quoteAtomsPerTickLot : order.remaining * spec.baseAtomsPerLot;
+  }
+
+  /** Takes a resting order off the book, releases its funds and reports it cancelled. */
+  cancelResting(order: Order, reason: CancelReason): void {
+    const market = this.markets[order.marketIndex];
+    const spec = market.spec;
+    const account = order.account;
+    const asset = order.side === BUY ? spec.quoteAsset : spec.baseAsset;
+    const release = this.lockedBy(order, spec);
+    account.locked[asset] -= release;
+    account.available[asset] += release;
+    this.touchBalance(account, asset);
+    market.book.remove(order, this.stamp);
+    this.touchMarket(market);
+    this.forget(order);
+    this.out.push({ type: 'orderUpdated', order: restingOrderView(order, spec.pair, 'cancelled', reason) });
+  }
+
+  /** Drops a no-longer-open order from the indexes. */
+  forget(order: Order): void {
+    this.orders.delete(order.id);
+    order.account.unlinkOrder(order);
+  }
+}

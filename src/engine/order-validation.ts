@@ -1,0 +1,89 @@
+import { reject, type Rejection } from '../errors.js';
+import { BUY, SELL, type SideCode } from './book/order.js';
+import type { PlaceOrderCommand, SelfTradePrevention, TimeInForce } from './commands.js';
+import { MAX_ATOMS, type MarketSpec } from './market.js';
+
+export const MAX_CLIENT_ORDER_ID_LENGTH = 64;
+
+/** A place-order command after every rule that needs no state has been checked. */
+export interface ValidOrder {
+  readonly side: SideCode;
+  readonly isMarket: boolean;
+  readonly timeInForce: TimeInForce;
+  /** ticks, 0 for market orders */
+  readonly price: number;
+  /** lots wanted; MAX_ATOMS for a quote-sized market buy (its budget decides) */
+  readonly amount: number;
+  readonly quoteAmount: number | null;
+  readonly postOnly: boolean;
+  readonly clientOrderId: string | null;
+  readonly maxSlippageBps: number | null;
+  readonly selfTradePrevention: SelfTradePrevention;
+  /** quote atoms (buy) or base atoms (sell) a limit order locks; 0 for market orders */
+  readonly lock: number;
+}
+
+const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const TIFS: readonly string[] = ['GTC', 'IOC', 'FOK'];
+const STPS: readonly string[] = ['cancel_maker', 'cancel_taker', 'cancel_both'];
+
+export function validateOrder(cmd: PlaceOrderCommand, spec: MarketSpec): ValidOrder | Rejection {
+  if (cmd.side !== 'buy' && cmd.side !== 'sell') return reject('VALIDATION_ERROR', 'side must be buy or sell');
+  const side: SideCode = cmd.side === 'buy' ? BUY : SELL;
+  if (cmd.orderType !== 'limit' && cmd.orderType !== 'market') {
+    return reject('VALIDATION_ERROR', 'type must be limit or market');
+  }
+  const isMarket = cmd.orderType === 'market';
+  const timeInForce = cmd.timeInForce ?? (isMarket ? 'IOC' : 'GTC');
+  if (!TIFS.includes(timeInForce)) return reject('VALIDATION_ERROR', 'timeInForce must be GTC, IOC or FOK');
+  if (isMarket && timeInForce === 'GTC') return reject('VALIDATION_ERROR', 'market orders are IOC or FOK');
+  const postOnly = cmd.postOnly ?? false;
+  if (typeof postOnly !== 'boolean') return reject('VALIDATION_ERROR', 'postOnly must be a boolean');
+  if (postOnly && (isMarket || timeInForce !== 'GTC')) {
+    return reject('VALIDATION_ERROR', 'postOnly is only for GTC limit orders');
+  }
+  const stp = cmd.selfTradePrevention ?? 'cancel_maker';
+  if (!STPS.includes(stp)) {
+    return reject('VALIDATION_ERROR', 'selfTradePrevention must be cancel_maker, cancel_taker or cancel_both');
+  }
+  const slippage = cmd.maxSlippageBps ?? null;
+  if (slippage !== null && (!Number.isInteger(slippage) || slippage < 0 || slippage > 10_000)) {
+    return reject('VALIDATION_ERROR', 'maxSlippageBps must be an integer from 0 to 10000');
+  }
+  const cid = cmd.clientOrderId ?? null;
+  if (cid !== null && (typeof cid !== 'string' || cid.length === 0 || cid.length > MAX_CLIENT_ORDER_ID_LENGTH)) {
+    return reject('VALIDATION_ERROR', `clientOrderId must be a string of 1 to ${MAX_CLIENT_ORDER_ID_LENGTH} characters`);
+  }
+  const common = { side, isMarket, timeInForce, postOnly, clientOrderId: cid, maxSlippageBps: slippage };
+  const stpMode = stp as SelfTradePrevention;
+
+  if (!isMarket) {
+    if (cmd.quoteAmount !== undefined) return reject('VALIDATION_ERROR', 'quoteAmount is only for market buys');
+    if (!isPositiveInt(cmd.price)) return reject('INVALID_PRICE', 'limit orders need a positive price on the tick grid');
+    if (!isPositiveInt(cmd.amount)) return reject('INVALID_AMOUNT', 'amount must be positive and on the lot grid');
+    const notional = cmd.price * cmd.amount * spec.quoteAtomsPerTickLot;
+    if (notional > MAX_ATOMS || cmd.amount * spec.baseAtomsPerLot > MAX_ATOMS) {
+      return reject('INVALID_AMOUNT', 'order value is too large');
+    }
+    if (notional < spec.minNotionalAtoms) {
+      return reject('INVALID_AMOUNT', `order value is below the market's minNotional ${spec.minNotional}`);
+    }
+    const lock = side === BUY ? notional : cmd.amount * spec.baseAtomsPerLot;
+    return { ...common, price: cmd.price, amount: cmd.amount, quoteAmount: null, selfTradePrevention: stpMode, lock };
+  }
+
+  if (cmd.price !== undefined) return reject('VALIDATION_ERROR', 'market orders take no price');
+  if ((cmd.amount === undefined) === (cmd.quoteAmount === undefined)) {
+    return reject('VALIDATION_ERROR', 'market orders give exactly one of amount or quoteAmount');
+  }
+  if (cmd.quoteAmount !== undefined) {
+    if (side !== BUY) return reject('VALIDATION_ERROR', 'quoteAmount is only for market buys');
+    if (timeInForce === 'FOK') return reject('VALIDATION_ERROR', 'FOK market orders are sized by amount');
+    if (!isPositiveInt(cmd.quoteAmount)) return reject('INVALID_AMOUNT', 'quoteAmount must be positive');
+    return { ...common, price: 0, amount: MAX_ATOMS, quoteAmount: cmd.quoteAmount, selfTradePrevention: stpMode, lock: 0 };
+  }
+  if (!isPositiveInt(cmd.amount) || cmd.amount * spec.baseAtomsPerLot > MAX_ATOMS) {
+    return reject('INVALID_AMOUNT', 'amount must be positive and on the lot grid');
+  }
+  return { ...common, price: 0, amount: cmd.amount, quoteAmount: null, selfTradePrevention: stpMode, lock: 0 };
+}

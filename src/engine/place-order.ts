@@ -1,0 +1,135 @@
+import { reject } from '../errors.js';
+import { BUY, Order } from './book/order.js';
+import { canFillCompletely, takeFromBook, type TakerProgress, type TakerStop } from './book-taker.js';
+import type { PlaceOrderCommand } from './commands.js';
+import type { CancelReason, CommandResult, OrderStatus } from './events.js';
+import type { EngineState, Market } from './engine-state.js';
+import { MAX_ATOMS } from './market.js';
+import { validateOrder, type ValidOrder } from './order-validation.js';
+import { takerView } from './views.js';
+
+/**
+ * Places an order: validates it, locks what a limit order can spend, takes liquidity (post-only and
+ * fill-or-kill checked first, so they change nothing when they cannot go ahead), then rests a GTC
+ * limit remainder or cancels the rest with its reason.
+ */
+export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResult {
+  const market = s.marketByPair.get(cmd.pair);
+  if (market === undefined) return reject('UNKNOWN_PAIR', `unknown pair ${String(cmd.pair)}`);
+  const spec = market.spec;
+  const order = validateOrder(cmd, spec);
+  if ('ok' in order) return order;
+  if (typeof cmd.userId !== 'string' || cmd.userId.length === 0) return reject('VALIDATION_ERROR', 'userId is required');
+
+  const existing = s.accounts.get(cmd.userId);
+  if (order.clientOrderId !== null && existing?.clientOrderIds?.has(order.clientOrderId) === true) {
+    return reject('DUPLICATE_CLIENT_ORDER_ID');
+  }
+  const lockAsset = order.side === BUY ? spec.quoteAsset : spec.baseAsset;
+  if (order.lock > 0 && (existing === undefined || existing.available[lockAsset] < order.lock)) {
+    return reject('INSUFFICIENT_BALANCE');
+  }
+
+  const account = existing ?? s.accounts.getOrCreate(cmd.userId);
+  const taker = new Order(
+    s.nextOrderId++,
+    account,
+    market.index,
+    order.side,
+    order.price,
+    order.amount,
+    order.amount,
+    order.postOnly,
+    order.clientOrderId,
+    s.time,
+  );
+  s.out.push({ type: 'orderAccepted', order: takerView(taker, toShape(order), spec.pair, 'open', null) });
+
+  const progress: TakerProgress = {
+    bound: order.isMarket ? (order.side === BUY ? MAX_ATOMS : 0) : order.price,
+    boundIsSlippage: false,
+    budget: order.quoteAmount ?? 0,
+    bookLots: 0,
+    fills: [],
+  };
+  applySlippageBound(market, order, progress);
+
+  if (order.postOnly && wouldTake(market, order)) return finish(s, market, taker, order, progress, 'post_only_would_take');
+  if (order.timeInForce === 'FOK' && !canFillCompletely(s, market, taker, order, progress.bound)) {
+    return finish(s, market, taker, order, progress, 'fok_not_fillable');
+  }
+  if (order.lock > 0) {
+    account.available[lockAsset] -= order.lock;
+    account.locked[lockAsset] += order.lock;
+    s.touchBalance(account, lockAsset);
+  }
+  const stop = takeFromBook(s, market, taker, order, progress);
+  return finish(s, market, taker, order, progress, stop);
+}
+
+/** Rests what a GTC limit order has left, or cancels it with the reason taking stopped. */
+function finish(
+  s: EngineState,
+  market: Market,
+  taker: Order,
+  order: ValidOrder,
+  progress: TakerProgress,
+  stop: TakerStop,
+): CommandResult {
+  const spec = market.spec;
+  let status: OrderStatus;
+  let reason: CancelReason | null = null;
+  const filledSomething = taker.remaining < taker.amount;
+  if (taker.remaining === 0 || (stop === 'budget_spent' && filledSomething)) {
+    // a quote budget spent down to less than one lot counts as done
+    status = 'filled';
+  } else if (stop === null && !order.isMarket && order.timeInForce === 'GTC') {
+    taker.account.linkOrder(taker);
+    s.orders.set(taker.id, taker);
+    market.book.add(taker, s.stamp);
+    s.touchMarket(market);
+    status = filledSomething ? 'partially_filled' : 'open';
+  } else {
+    status = 'cancelled';
+    reason = stop === null || stop === 'budget_spent' ? 'ioc_remainder' : stop;
+    if (order.lock > 0 && stop !== 'post_only_would_take' && stop !== 'fok_not_fillable') {
+      const asset = order.side === BUY ? spec.quoteAsset : spec.baseAsset;
+      const release = s.lockedBy(taker, spec);
+      taker.account.locked[asset] -= release;
+      taker.account.available[asset] += release;
+      s.touchBalance(taker.account, asset);
+    }
+  }
+  const view = takerView(taker, toShape(order), spec.pair, status, reason);
+  s.out.push({ type: 'orderUpdated', order: view });
+  return { ok: true, order: view, fills: progress.fills, route: { book: progress.bookLots, amm: 0 } };
+}
+
+function toShape(order: ValidOrder) {
+  return { type: order.isMarket ? 'market' : 'limit', timeInForce: order.timeInForce, quoteAmount: order.quoteAmount } as const;
+}
+
+/** A post-only order would take if the best opposite price reaches its limit. */
+function wouldTake(market: Market, order: ValidOrder): boolean {
+  const best = (order.side === BUY ? market.book.asks : market.book.bids).best();
+  if (best === null) return false;
+  return order.side === BUY ? best.price <= order.price : best.price >= order.price;
+}
+
+/**
+ * maxSlippageBps bounds the price relative to the best opposite price on arrival; where that is
+ * tighter than the limit price it becomes the bound, and stopping there cancels with slippage_limit.
+ */
+function applySlippageBound(market: Market, order: ValidOrder, progress: TakerProgress): void {
+  if (order.maxSlippageBps === null) return;
+  const best = (order.side === BUY ? market.book.asks : market.book.bids).best();
+  if (best === null) return;
+  const q = Math.floor(best.price / 10_000);
+  const r = best.price - q * 10_000;
+  const move = q * order.maxSlippageBps + Math.floor((r * order.maxSlippageBps) / 10_000);
+  const bound = order.side === BUY ? best.price + move : best.price - move;
+  if (order.side === BUY ? bound < progress.bound : bound > progress.bound) {
+    progress.bound = bound;
+    progress.boundIsSlippage = true;
+  }
+}
