@@ -15,7 +15,8 @@ export interface TakerProgress {
   /** quote atoms a quote-sized market buy may still spend */
   budget: number;
   bookLots: number;
-  fills: Fill[];
+  /** starts as a shared empty array; replaced by a fresh one at the first fill */
+  fills: readonly Fill[];
 }
 
 /** Why taking stopped early: a cancel reason, or a quote budget spent down to less than one lot. */
@@ -149,7 +150,8 @@ function trade(
   s.touchMarket(market);
   const tradeId = s.nextTradeId++;
   const takerFeeAsset = taker.side === BUY ? spec.base : spec.quote;
-  progress.fills.push({
+  if (progress.fills.length === 0) progress.fills = [];
+  (progress.fills as Fill[]).push({
     tradeId,
     price,
     amount: lots,

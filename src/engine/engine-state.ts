@@ -2,8 +2,9 @@ import type { Account } from './accounts.js';
 import { Accounts, FEES_ACCOUNT } from './accounts.js';
 import { BUY, type Order } from './book/order.js';
 import { OrderBook } from './book/order-book.js';
-import type { CancelReason, EngineEvent } from './events.js';
+import type { CancelReason, EngineEvent, LevelChange, OrderView } from './events.js';
 import type { MarketCatalogue, MarketSpec } from './market.js';
+import { ValidOrder } from './order-validation.js';
 import { restingOrderView } from './views.js';
 
 /** An AMM pool's reserves, in asset atoms (part of each asset's supply, so safe integers). */
@@ -38,6 +39,8 @@ export class EngineState {
   nextTradeId = 1;
 
   // --- the command in progress ---
+  /** scratch for the order being placed (refilled per command) */
+  readonly validOrder = new ValidOrder();
   stamp = 0;
   time = 0;
   out: EngineEvent[] = [];
@@ -105,10 +108,11 @@ export class EngineState {
     this.touchedAccounts.length = 0;
     this.touchedAssets.length = 0;
     for (const market of this.touchedMarkets) {
-      const changes = market.book.takeChanges();
-      if (changes === null) continue;
+      const bids: LevelChange[] = [];
+      const asks: LevelChange[] = [];
+      if (!market.book.takeChanges(bids, asks)) continue;
       market.book.seq++;
-      out.push({ type: 'book', pair: market.spec.pair, seq: market.book.seq, bids: changes.bids, asks: changes.asks });
+      out.push({ type: 'book', pair: market.spec.pair, seq: market.book.seq, bids, asks });
     }
     this.touchedMarkets.length = 0;
   }
@@ -119,7 +123,7 @@ export class EngineState {
   }
 
   /** Takes a resting order off the book, releases its funds and reports it cancelled. */
-  cancelResting(order: Order, reason: CancelReason): void {
+  cancelResting(order: Order, reason: CancelReason): OrderView {
     const market = this.markets[order.marketIndex];
     const spec = market.spec;
     const account = order.account;
@@ -131,7 +135,9 @@ export class EngineState {
     market.book.remove(order, this.stamp);
     this.touchMarket(market);
     this.forget(order);
-    this.out.push({ type: 'orderUpdated', order: restingOrderView(order, spec.pair, 'cancelled', reason) });
+    const view = restingOrderView(order, spec.pair, 'cancelled', reason);
+    this.out.push({ type: 'orderUpdated', order: view });
+    return view;
   }
 
   /** Drops a no-longer-open order from the indexes. */

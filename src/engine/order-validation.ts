@@ -1,33 +1,38 @@
 import { reject, type Rejection } from '../errors.js';
 import { BUY, SELL, type SideCode } from './book/order.js';
-import type { PlaceOrderCommand, SelfTradePrevention, TimeInForce } from './commands.js';
+import type { OrderType, PlaceOrderCommand, SelfTradePrevention, TimeInForce } from './commands.js';
 import { MAX_ATOMS, type MarketSpec } from './market.js';
 
 export const MAX_CLIENT_ORDER_ID_LENGTH = 64;
 
-/** A place-order command after every rule that needs no state has been checked. */
-export interface ValidOrder {
-  readonly side: SideCode;
-  readonly isMarket: boolean;
-  readonly timeInForce: TimeInForce;
+/**
+ * A place-order command after every rule that needs no state has been checked. The engine keeps one
+ * instance and refills it for each command (no allocation on the hot path); never keep a reference.
+ */
+export class ValidOrder {
+  side: SideCode = BUY;
+  isMarket = false;
+  type: OrderType = 'limit';
+  timeInForce: TimeInForce = 'GTC';
   /** ticks, 0 for market orders */
-  readonly price: number;
+  price = 0;
   /** lots wanted; MAX_ATOMS for a quote-sized market buy (its budget decides) */
-  readonly amount: number;
-  readonly quoteAmount: number | null;
-  readonly postOnly: boolean;
-  readonly clientOrderId: string | null;
-  readonly maxSlippageBps: number | null;
-  readonly selfTradePrevention: SelfTradePrevention;
+  amount = 0;
+  quoteAmount: number | null = null;
+  postOnly = false;
+  clientOrderId: string | null = null;
+  maxSlippageBps: number | null = null;
+  selfTradePrevention: SelfTradePrevention = 'cancel_maker';
   /** quote atoms (buy) or base atoms (sell) a limit order locks; 0 for market orders */
-  readonly lock: number;
+  lock = 0;
 }
 
 const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const TIFS: readonly string[] = ['GTC', 'IOC', 'FOK'];
 const STPS: readonly string[] = ['cancel_maker', 'cancel_taker', 'cancel_both'];
 
-export function validateOrder(cmd: PlaceOrderCommand, spec: MarketSpec): ValidOrder | Rejection {
+/** Checks `cmd` and fills `into`; returns a rejection, or null when the order is valid. */
+export function validateOrder(cmd: PlaceOrderCommand, spec: MarketSpec, into: ValidOrder): Rejection | null {
   if (cmd.side !== 'buy' && cmd.side !== 'sell') return reject('VALIDATION_ERROR', 'side must be buy or sell');
   const side: SideCode = cmd.side === 'buy' ? BUY : SELL;
   if (cmd.orderType !== 'limit' && cmd.orderType !== 'market') {
@@ -54,8 +59,14 @@ export function validateOrder(cmd: PlaceOrderCommand, spec: MarketSpec): ValidOr
   if (cid !== null && (typeof cid !== 'string' || cid.length === 0 || cid.length > MAX_CLIENT_ORDER_ID_LENGTH)) {
     return reject('VALIDATION_ERROR', `clientOrderId must be a string of 1 to ${MAX_CLIENT_ORDER_ID_LENGTH} characters`);
   }
-  const common = { side, isMarket, timeInForce, postOnly, clientOrderId: cid, maxSlippageBps: slippage };
-  const stpMode = stp as SelfTradePrevention;
+  into.side = side;
+  into.isMarket = isMarket;
+  into.type = isMarket ? 'market' : 'limit';
+  into.timeInForce = timeInForce as TimeInForce;
+  into.postOnly = postOnly;
+  into.clientOrderId = cid;
+  into.maxSlippageBps = slippage;
+  into.selfTradePrevention = stp as SelfTradePrevention;
 
   if (!isMarket) {
     if (cmd.quoteAmount !== undefined) return reject('VALIDATION_ERROR', 'quoteAmount is only for market buys');
@@ -68,8 +79,11 @@ export function validateOrder(cmd: PlaceOrderCommand, spec: MarketSpec): ValidOr
     if (notional < spec.minNotionalAtoms) {
       return reject('INVALID_AMOUNT', `order value is below the market's minNotional ${spec.minNotional}`);
     }
-    const lock = side === BUY ? notional : cmd.amount * spec.baseAtomsPerLot;
-    return { ...common, price: cmd.price, amount: cmd.amount, quoteAmount: null, selfTradePrevention: stpMode, lock };
+    into.price = cmd.price;
+    into.amount = cmd.amount;
+    into.quoteAmount = null;
+    into.lock = side === BUY ? notional : cmd.amount * spec.baseAtomsPerLot;
+    return null;
   }
 
   if (cmd.price !== undefined) return reject('VALIDATION_ERROR', 'market orders take no price');
@@ -80,10 +94,18 @@ export function validateOrder(cmd: PlaceOrderCommand, spec: MarketSpec): ValidOr
     if (side !== BUY) return reject('VALIDATION_ERROR', 'quoteAmount is only for market buys');
     if (timeInForce === 'FOK') return reject('VALIDATION_ERROR', 'FOK market orders are sized by amount');
     if (!isPositiveInt(cmd.quoteAmount)) return reject('INVALID_AMOUNT', 'quoteAmount must be positive');
-    return { ...common, price: 0, amount: MAX_ATOMS, quoteAmount: cmd.quoteAmount, selfTradePrevention: stpMode, lock: 0 };
+    return fillMarket(into, MAX_ATOMS, cmd.quoteAmount);
   }
   if (!isPositiveInt(cmd.amount) || cmd.amount * spec.baseAtomsPerLot > MAX_ATOMS) {
     return reject('INVALID_AMOUNT', 'amount must be positive and on the lot grid');
   }
-  return { ...common, price: 0, amount: cmd.amount, quoteAmount: null, selfTradePrevention: stpMode, lock: 0 };
+  return fillMarket(into, cmd.amount, null);
+}
+
+function fillMarket(into: ValidOrder, amount: number, quoteAmount: number | null): null {
+  into.price = 0;
+  into.amount = amount;
+  into.quoteAmount = quoteAmount;
+  into.lock = 0;
+  return null;
 }

@@ -2,11 +2,14 @@ import { reject } from '../errors.js';
 import { BUY, Order } from './book/order.js';
 import { canFillCompletely, takeFromBook, type TakerProgress, type TakerStop } from './book-taker.js';
 import type { PlaceOrderCommand } from './commands.js';
-import type { CancelReason, CommandResult, OrderStatus } from './events.js';
+import type { CancelReason, CommandResult, Fill, OrderStatus, OrderView } from './events.js';
 import type { EngineState, Market } from './engine-state.js';
 import { MAX_ATOMS } from './market.js';
 import { validateOrder, type ValidOrder } from './order-validation.js';
 import { takerView } from './views.js';
+
+/** Shared by every result without fills (callers never mutate results). */
+const NO_FILLS: readonly Fill[] = Object.freeze([]);
 
 /**
  * Places an order: validates it, locks what a limit order can spend, takes liquidity (post-only and
@@ -17,8 +20,9 @@ export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResul
   const market = s.marketByPair.get(cmd.pair);
   if (market === undefined) return reject('UNKNOWN_PAIR', `unknown pair ${String(cmd.pair)}`);
   const spec = market.spec;
-  const order = validateOrder(cmd, spec);
-  if ('ok' in order) return order;
+  const order = s.validOrder;
+  const invalid = validateOrder(cmd, spec, order);
+  if (invalid !== null) return invalid;
   if (typeof cmd.userId !== 'string' || cmd.userId.length === 0) return reject('VALIDATION_ERROR', 'userId is required');
 
   const existing = s.accounts.get(cmd.userId);
@@ -43,20 +47,21 @@ export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResul
     order.clientOrderId,
     s.time,
   );
-  s.out.push({ type: 'orderAccepted', order: takerView(taker, toShape(order), spec.pair, 'open', null) });
+  const accepted = takerView(taker, order, spec.pair, 'open', null);
+  s.out.push({ type: 'orderAccepted', order: accepted });
 
   const progress: TakerProgress = {
     bound: order.isMarket ? (order.side === BUY ? MAX_ATOMS : 0) : order.price,
     boundIsSlippage: false,
     budget: order.quoteAmount ?? 0,
     bookLots: 0,
-    fills: [],
+    fills: NO_FILLS,
   };
   applySlippageBound(market, order, progress);
 
-  if (order.postOnly && wouldTake(market, order)) return finish(s, market, taker, order, progress, 'post_only_would_take');
+  if (order.postOnly && wouldTake(market, order)) return finish(s, market, taker, order, progress, accepted, 'post_only_would_take');
   if (order.timeInForce === 'FOK' && !canFillCompletely(s, market, taker, order, progress.bound)) {
-    return finish(s, market, taker, order, progress, 'fok_not_fillable');
+    return finish(s, market, taker, order, progress, accepted, 'fok_not_fillable');
   }
   if (order.lock > 0) {
     account.available[lockAsset] -= order.lock;
@@ -64,7 +69,7 @@ export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResul
     s.touchBalance(account, lockAsset);
   }
   const stop = takeFromBook(s, market, taker, order, progress);
-  return finish(s, market, taker, order, progress, stop);
+  return finish(s, market, taker, order, progress, accepted, stop);
 }
 
 /** Rests what a GTC limit order has left, or cancels it with the reason taking stopped. */
@@ -74,6 +79,7 @@ function finish(
   taker: Order,
   order: ValidOrder,
   progress: TakerProgress,
+  accepted: OrderView,
   stop: TakerStop,
 ): CommandResult {
   const spec = market.spec;
@@ -100,13 +106,13 @@ function finish(
       s.touchBalance(taker.account, asset);
     }
   }
-  const view = takerView(taker, toShape(order), spec.pair, status, reason);
-  s.out.push({ type: 'orderUpdated', order: view });
+  let view = accepted;
+  // an order that went straight to the book unchanged needs no second event: the accepted one says it
+  if (status !== 'open') {
+    view = takerView(taker, order, spec.pair, status, reason);
+    s.out.push({ type: 'orderUpdated', order: view });
+  }
   return { ok: true, order: view, fills: progress.fills, route: { book: progress.bookLots, amm: 0 } };
-}
-
-function toShape(order: ValidOrder) {
-  return { type: order.isMarket ? 'market' : 'limit', timeInForce: order.timeInForce, quoteAmount: order.quoteAmount } as const;
 }
 
 /** A post-only order would take if the best opposite price reaches its limit. */

@@ -34,6 +34,7 @@ export function restingStatus(order: Order): OrderStatus {
   return order.remaining === order.amount ? 'open' : 'partially_filled';
 }
 
+/** What a view needs to know about an incoming order beyond its Order object. */
 export interface TakerShape {
   readonly type: OrderType;
   readonly timeInForce: TimeInForce;

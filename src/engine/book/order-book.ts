@@ -50,17 +50,15 @@ export class OrderBook {
     }
   }
 
-  /** The levels changed since the last call, as absolute totals; null when nothing changed. */
-  takeChanges(): { bids: LevelChange[]; asks: LevelChange[] } | null {
+  /** Appends the levels changed since the last call, as absolute totals; false when nothing changed. */
+  takeChanges(bids: LevelChange[], asks: LevelChange[]): boolean {
     const touched = this.touched;
-    if (touched.length === 0) return null;
-    const bids: LevelChange[] = [];
-    const asks: LevelChange[] = [];
+    if (touched.length === 0) return false;
     for (let i = 0; i < touched.length; i++) {
       const level = touched[i];
       (level.side === BUY ? bids : asks).push([level.price, level.total]);
     }
     touched.length = 0;
-    return { bids, asks };
+    return true;
   }
 }
