@@ -1,0 +1,255 @@
+/**
+ * The sequencer: the single writer in front of the engine. Each state-changing command gets the next
+ * sequence number and the current time, is executed by the pure engine, and is appended to the journal
+ * in the same synchronous step. Its acknowledgement and its events may leave only once the journal batch
+ * holding it is on disk (`ackAfter` / `onDurable`), so a crash loses only what nobody was told about.
+ * Rejected commands change nothing and are not journaled; they are answered once everything before them
+ * is durable, so even a refusal never rests on state a crash could take back.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadLatestSnapshot, pruneSnapshots, writeSnapshot } from '../durability/snapshot-store.js';
+import { JournalWriter, type FsyncMode, type JournalIo } from '../durability/journal-writer.js';
+import { readJournal, type TornTail } from '../durability/journal-reader.js';
+import { pruneSegments } from '../durability/prune.js';
+import { reject } from '../errors.js';
+import type { Command } from '../engine/commands.js';
+import { Engine } from '../engine/engine.js';
+import type { CommandResult, EngineEvent } from '../engine/events.js';
+import type { MarketCatalogue, MarketConfig } from '../engine/market.js';
+import type { EngineSnapshot } from '../engine/snapshot.js';
+import { CommandEncoder, decodeCommand } from './command-codec.js';
+
+type WithoutTime<T> = T extends unknown ? Omit<T, 'time'> : never;
+/** A command as a client gives it; the sequencer stamps the time. */
+export type CommandInput = WithoutTime<Command>;
+
+export interface Executed {
+  /** the command's sequence number, or null when it was rejected (and not journaled) */
+  readonly seq: number | null;
+  readonly result: CommandResult;
+  readonly events: EngineEvent[];
+  /** answer the caller only after whenDurable(ackAfter) */
+  readonly ackAfter: number;
+}
+
+export interface SequencerLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SequencerOptions {
+  readonly markets: readonly MarketConfig[] | MarketCatalogue;
+  readonly dataDir: string;
+  readonly fsyncMode?: FsyncMode;
+  /** a snapshot is taken after this many journaled commands (and on close) */
+  readonly snapshotEvery?: number;
+  readonly now?: () => number;
+  readonly log?: SequencerLog;
+  /** fault injection for tests */
+  readonly journalIo?: Partial<JournalIo>;
+}
+
+export interface RecoveryReport {
+  readonly snapshotSeq: number;
+  readonly replayed: number;
+  readonly lastSeq: number;
+  readonly truncated: TornTail | null;
+  readonly millis: number;
+}
+
+export type DurableListener = (seq: number, events: readonly EngineEvent[]) => void;
+
+const SILENT: SequencerLog = { info() {}, warn() {}, error() {} };
+
+export class ReplayDivergedError extends Error {}
+
+export class Sequencer {
+  private readonly encoder = new CommandEncoder();
+  private readonly listeners: DurableListener[] = [];
+  private readonly unpublishedSeqs: number[] = [];
+  private readonly unpublishedEvents: EngineEvent[][] = [];
+  private publishWatch = false;
+  private lastSnapshotSeq: number;
+  private snapshotting: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly engine: Engine,
+    private readonly journal: JournalWriter,
+    private readonly options: SequencerOptions,
+    readonly recovery: RecoveryReport,
+    private readonly log: SequencerLog,
+    private readonly now: () => number,
+  ) {
+    this.lastSnapshotSeq = recovery.snapshotSeq;
+  }
+
+  /** Recovers the state from the newest valid snapshot plus the journal after it, then opens the journal. */
+  static async open(options: SequencerOptions): Promise<Sequencer> {
+    const log = options.log ?? SILENT;
+    const started = performance.now();
+    const snapshotDir = join(options.dataDir, 'snapshots');
+    const journalDir = join(options.dataDir, 'journal');
+    const loaded = await loadLatestSnapshot(snapshotDir, { log });
+    let engine: Engine;
+    if (loaded === null) {
+      engine = new Engine(options.markets);
+    } else {
+      engine = Engine.fromSnapshot(options.markets, JSON.parse(loaded.payload.toString('utf8')) as EngineSnapshot);
+      for (const skipped of loaded.skipped) log.warn(skipped, 'skipped an invalid snapshot');
+    }
+    const snapshotSeq = loaded?.seq ?? 0;
+    const scratch: EngineEvent[] = [];
+    const read = readJournal({
+      dir: journalDir,
+      fromSeq: snapshotSeq + 1,
+      log,
+      onRecord(seq, payload) {
+        const result = engine.execute(decodeCommand(payload), scratch);
+        scratch.length = 0;
+        // only accepted commands are journaled: a refusal now means the engine is not deterministic
+        if (!result.ok) throw new ReplayDivergedError(`replaying journal record ${seq} was refused: ${result.code}`);
+      },
+    });
+    if (read.truncated !== undefined) log.warn(read.truncated, 'journal had a torn tail; truncated it');
+    const lastSeq = Math.max(snapshotSeq, read.lastSeq);
+    const journal = await JournalWriter.open({
+      dir: journalDir,
+      fsyncMode: options.fsyncMode ?? 'batched',
+      startSeq: lastSeq + 1,
+      io: options.journalIo,
+    });
+    const recovery: RecoveryReport = {
+      snapshotSeq,
+      replayed: read.recordsRead,
+      lastSeq,
+      truncated: read.truncated ?? null,
+      millis: performance.now() - started,
+    };
+    log.info(recovery, 'state recovered');
+    return new Sequencer(engine, journal, options, recovery, log, options.now ?? Date.now);
+  }
+
+  get lastSeq(): number {
+    return this.journal.lastAppendedSeq;
+  }
+
+  get durableSeq(): number {
+    return this.journal.durableSeq;
+  }
+
+  /** False once the journal failed: state-changing commands are refused until a restart. */
+  get healthy(): boolean {
+    return this.journal.healthy && !this.closed;
+  }
+
+  get journalStats(): JournalWriter['stats'] {
+    return this.journal.stats;
+  }
+
+  /** Executes one command now; the caller answers after whenDurable(executed.ackAfter). */
+  execute(input: CommandInput): Executed {
+    if (!this.healthy) {
+      return { seq: null, result: reject('UNAVAILABLE', 'the journal is not writable; try again later'), events: [], ackAfter: 0 };
+    }
+    const cmd = { ...input, time: this.now() } as Command;
+    const events: EngineEvent[] = [];
+    const result = this.engine.execute(cmd, events);
+    if (!result.ok) return { seq: null, result, events, ackAfter: this.journal.lastAppendedSeq };
+    const seq = this.journal.lastAppendedSeq + 1;
+    this.journal.append(seq, this.encoder.encode(cmd));
+    this.unpublishedSeqs.push(seq);
+    this.unpublishedEvents.push(events);
+    this.watchForPublish(seq);
+    if (seq - this.lastSnapshotSeq >= (this.options.snapshotEvery ?? 100_000) && this.snapshotting === null) {
+      this.snapshotting = this.snapshot().finally(() => (this.snapshotting = null));
+    }
+    return { seq, result, events, ackAfter: seq };
+  }
+
+  /** Resolves once every command up to `seq` is durable; rejects if the journal failed first. */
+  whenDurable(seq: number): Promise<void> {
+    return this.journal.whenDurable(seq);
+  }
+
+  /** Events of durable commands, in sequence order. */
+  onDurable(listener: DurableListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  private watchForPublish(seq: number): void {
+    if (this.publishWatch) return;
+    this.publishWatch = true;
+    this.journal.whenDurable(seq).then(
+      () => {
+        this.publishWatch = false;
+        this.publishDurable();
+      },
+      (err: unknown) => {
+        this.publishWatch = false;
+        this.log.error({ err }, 'journal failed: events of commands after the last durable one are dropped');
+      },
+    );
+  }
+
+  private publishDurable(): void {
+    const durable = this.journal.durableSeq;
+    const seqs = this.unpublishedSeqs;
+    const events = this.unpublishedEvents;
+    let n = 0;
+    while (n < seqs.length && seqs[n] <= durable) {
+      for (const listener of this.listeners) listener(seqs[n], events[n]);
+      n++;
+    }
+    seqs.splice(0, n);
+    events.splice(0, n);
+    if (seqs.length > 0) this.watchForPublish(seqs[seqs.length - 1]);
+  }
+
+  /**
+   * Snapshots the state as of now. The state is captured synchronously; the file is written once the
+   * journal holds everything up to it (a snapshot must never be ahead of the durable journal). Old
+   * segments go only when the oldest snapshot kept covers them, so a damaged newest snapshot can fall
+   * back to the one before.
+   */
+  async snapshot(): Promise<void> {
+    const seq = this.journal.lastAppendedSeq;
+    if (seq === this.lastSnapshotSeq) return;
+    const payload = Buffer.from(JSON.stringify(this.engine.snapshot()), 'utf8');
+    this.lastSnapshotSeq = seq;
+    try {
+      await this.journal.whenDurable(seq);
+      const dir = join(this.options.dataDir, 'snapshots');
+      await writeSnapshot(dir, seq, payload);
+      await pruneSnapshots(dir, 2);
+      const kept = await loadOldestKeptSeq(dir);
+      if (kept !== null) await pruneSegments(join(this.options.dataDir, 'journal'), kept);
+      this.log.info({ seq, bytes: payload.length }, 'snapshot written');
+    } catch (err) {
+      this.log.error({ err, seq }, 'snapshot failed');
+    }
+  }
+
+  /** Stops taking commands, flushes the journal, writes a final snapshot and closes the files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.snapshotting !== null) await this.snapshotting;
+    if (this.journal.healthy) await this.snapshot();
+    await this.journal.close();
+  }
+}
+
+async function loadOldestKeptSeq(dir: string): Promise<number | null> {
+  const seqs = (await readdir(dir))
+    .map((name) => /^snapshot-(\d+)\.snap$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
+  return seqs.length === 0 ? null : Math.min(...seqs);
+}
