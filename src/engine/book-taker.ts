@@ -1,6 +1,6 @@
 import { BUY, type Order } from './book/order.js';
 import type { PriceLevel } from './book/price-level.js';
-import type { CancelReason, Fill } from './events.js';
+import type { CancelReason, Fill, Venue } from './events.js';
 import type { EngineState, Market } from './engine-state.js';
 import { feeOf } from './fees.js';
 import type { ValidOrder } from './order-validation.js';
@@ -15,6 +15,7 @@ export interface TakerProgress {
   /** quote atoms a quote-sized market buy may still spend */
   budget: number;
   bookLots: number;
+  ammLots: number;
   /** starts as a shared empty array; replaced by a fresh one at the first fill */
   fills: readonly Fill[];
 }
@@ -23,33 +24,10 @@ export interface TakerProgress {
 export type TakerStop = CancelReason | 'budget_spent' | null;
 
 /**
- * Fills `taker` against the opposite side of the book, best price first and FIFO within a level, each
- * trade at the resting order's price. Returns why it stopped early, or null when it is filled or no
- * resting order within its bound is left.
+ * Takes one price level for `taker`, FIFO, each trade at the resting order's price, applying
+ * self-trade prevention and, for market orders, the funds or quote budget they have.
  */
-export function takeFromBook(
-  s: EngineState,
-  market: Market,
-  taker: Order,
-  order: ValidOrder,
-  progress: TakerProgress,
-): TakerStop {
-  const book = market.book;
-  const opposite = taker.side === BUY ? book.asks : book.bids;
-  const isBuy = taker.side === BUY;
-  while (taker.remaining > 0) {
-    const level = opposite.best();
-    if (level === null) return null;
-    if (isBuy ? level.price > progress.bound : level.price < progress.bound) {
-      return progress.boundIsSlippage ? 'slippage_limit' : null;
-    }
-    const stop = takeLevel(s, market, level, taker, order, progress);
-    if (stop !== null) return stop;
-  }
-  return null;
-}
-
-function takeLevel(
+export function takeLevel(
   s: EngineState,
   market: Market,
   level: PriceLevel,
@@ -82,7 +60,8 @@ function takeLevel(
       if (lots === 0) return budgetBinds ? 'budget_spent' : 'insufficient_balance';
     }
     trade(s, market, maker, taker, order, lots, progress);
-    maker = next;
+    // a maker left with lots (the taker's funds ran short) keeps its turn: the next pass stops there
+    if (maker.remaining === 0) maker = next;
   }
   return null;
 }
@@ -148,17 +127,40 @@ function trade(
   progress.bookLots += lots;
   market.book.reduce(maker, lots, s.stamp);
   s.touchMarket(market);
+  recordTrade(s, market, taker, progress, 'book', price, lots, quote, takerFee, maker, makerFee);
+  if (maker.remaining === 0) {
+    s.forget(maker);
+    s.out.push({ type: 'orderUpdated', order: restingOrderView(maker, spec.pair, 'filled', null) });
+  } else {
+    s.out.push({ type: 'orderUpdated', order: restingOrderView(maker, spec.pair, restingStatus(maker), null) });
+  }
+}
+
+/** Reports a trade: the taker's fill in the result and a trade event, under the next trade id. */
+export function recordTrade(
+  s: EngineState,
+  market: Market,
+  taker: Order,
+  progress: TakerProgress,
+  venue: Venue,
+  price: number,
+  lots: number,
+  quote: number,
+  takerFee: number,
+  maker: Order | null,
+  makerFee: number,
+): void {
+  const spec = market.spec;
   const tradeId = s.nextTradeId++;
-  const takerFeeAsset = taker.side === BUY ? spec.base : spec.quote;
   if (progress.fills.length === 0) progress.fills = [];
   (progress.fills as Fill[]).push({
     tradeId,
     price,
     amount: lots,
     quote,
-    venue: 'book',
+    venue,
     fee: takerFee,
-    feeAsset: takerFeeAsset,
+    feeAsset: taker.side === BUY ? spec.base : spec.quote,
     liquidity: 'taker',
   });
   s.out.push({
@@ -169,52 +171,13 @@ function trade(
     amount: lots,
     quote,
     takerSide: taker.side === BUY ? 'buy' : 'sell',
-    venue: 'book',
+    venue,
     takerOrderId: taker.id,
-    takerUserId: t.userId,
-    makerOrderId: maker.id,
-    makerUserId: m.userId,
+    takerUserId: taker.account.userId,
+    makerOrderId: maker === null ? null : maker.id,
+    makerUserId: maker === null ? null : maker.account.userId,
     takerFee,
     makerFee,
     time: s.time,
   });
-  if (maker.remaining === 0) {
-    s.forget(maker);
-    s.out.push({ type: 'orderUpdated', order: restingOrderView(maker, spec.pair, 'filled', null) });
-  } else {
-    s.out.push({ type: 'orderUpdated', order: restingOrderView(maker, spec.pair, restingStatus(maker), null) });
-  }
-}
-
-/**
- * Whether a fill-or-kill order could be filled completely right now, without changing anything: walks
- * the same levels the real fill would, skipping own orders that cancel_maker would cancel and stopping
- * where a self-trade would stop the taker or a market order's funds would run out.
- */
-export function canFillCompletely(s: EngineState, market: Market, taker: Order, order: ValidOrder, bound: number): boolean {
-  const spec = market.spec;
-  const isBuy = taker.side === BUY;
-  const levels = (isBuy ? market.book.asks : market.book.bids).levels;
-  let need = taker.remaining;
-  let funds = order.isMarket ? taker.account.available[isBuy ? spec.quoteAsset : spec.baseAsset] : 0;
-  for (let i = levels.length - 1; i >= 0; i--) {
-    const level = levels[i];
-    if (isBuy ? level.price > bound : level.price < bound) return false;
-    const lotCost = isBuy ? level.price * spec.quoteAtomsPerTickLot : spec.baseAtomsPerLot;
-    for (let maker = level.head; maker !== null; maker = maker.next) {
-      if (maker.account === taker.account) {
-        if (order.selfTradePrevention === 'cancel_maker') continue;
-        return false;
-      }
-      let lots = need < maker.remaining ? need : maker.remaining;
-      if (order.isMarket) {
-        const affordable = Math.floor(funds / lotCost);
-        if (affordable < lots) return false;
-        funds -= lots * lotCost;
-      }
-      need -= lots;
-      if (need === 0) return true;
-    }
-  }
-  return false;
 }

@@ -62,4 +62,22 @@ export interface WithdrawCommand {
   readonly amount: number;
 }
 
-export type Command = PlaceOrderCommand | CancelOrderCommand | CancelAllCommand | DepositCommand | WithdrawCommand;
+/**
+ * An operator adds to or takes from a market's AMM pool reserves (atoms). The pool has no LP shares:
+ * its liquidity belongs to the venue, so like a deposit this changes each asset's supply.
+ */
+export interface PoolLiquidityCommand {
+  readonly type: 'addLiquidity' | 'removeLiquidity';
+  readonly time: number;
+  readonly pair: string;
+  readonly baseAmount: number;
+  readonly quoteAmount: number;
+}
+
+export type Command =
+  | PlaceOrderCommand
+  | CancelOrderCommand
+  | CancelAllCommand
+  | DepositCommand
+  | WithdrawCommand
+  | PoolLiquidityCommand;

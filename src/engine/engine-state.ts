@@ -19,6 +19,8 @@ export interface Market {
   readonly spec: MarketSpec;
   readonly book: OrderBook;
   pool: PoolState | null;
+  /** last command stamp that traded with the pool (one pool event per command) */
+  poolTouchedStamp: number;
 }
 
 /**
@@ -58,6 +60,7 @@ export class EngineState {
         spec,
         book: new OrderBook(),
         pool: spec.amm === null ? null : { ...spec.amm },
+        poolTouchedStamp: -1,
       };
       this.marketByPair.set(spec.pair, market);
       if (market.pool !== null) {
@@ -90,6 +93,11 @@ export class EngineState {
     }
   }
 
+  touchPool(market: Market): void {
+    market.poolTouchedStamp = this.stamp;
+    this.touchMarket(market);
+  }
+
   /** Appends the command's balance events and one book diff per changed market. */
   finish(): void {
     const out = this.out;
@@ -108,6 +116,10 @@ export class EngineState {
     this.touchedAccounts.length = 0;
     this.touchedAssets.length = 0;
     for (const market of this.touchedMarkets) {
+      if (market.poolTouchedStamp === this.stamp) {
+        const pool = market.pool!;
+        out.push({ type: 'pool', pair: market.spec.pair, baseReserve: pool.baseReserve, quoteReserve: pool.quoteReserve });
+      }
       const bids: LevelChange[] = [];
       const asks: LevelChange[] = [];
       if (!market.book.takeChanges(bids, asks)) continue;

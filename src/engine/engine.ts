@@ -2,7 +2,7 @@ import { cancelAll, cancelOrder } from './cancel-order.js';
 import type { Command } from './commands.js';
 import { EngineState } from './engine-state.js';
 import type { CommandResult, EngineEvent, OrderView } from './events.js';
-import { deposit, withdraw } from './funding.js';
+import { changeLiquidity, deposit, withdraw } from './funding.js';
 import { hashString } from './hash.js';
 import { buildCatalogue, type MarketCatalogue, type MarketConfig } from './market.js';
 import { placeOrder } from './place-order.js';
@@ -54,6 +54,10 @@ export class Engine {
         break;
       case 'withdraw':
         result = withdraw(s, cmd);
+        break;
+      case 'addLiquidity':
+      case 'removeLiquidity':
+        result = changeLiquidity(s, cmd);
         break;
       default: {
         const unknown: never = cmd;

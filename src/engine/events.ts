@@ -77,7 +77,12 @@ export interface BalanceResult {
   readonly locked: number;
 }
 
-export type CommandResult = PlaceOrderResult | CancelOrderResult | CancelAllResult | BalanceResult | Rejection;
+export interface PoolResult {
+  readonly ok: true;
+  readonly pool: { readonly baseReserve: number; readonly quoteReserve: number };
+}
+
+export type CommandResult = PlaceOrderResult | CancelOrderResult | CancelAllResult | BalanceResult | PoolResult | Rejection;
 
 export interface OrderAcceptedEvent {
   readonly type: 'orderAccepted';
@@ -132,4 +137,12 @@ export interface BookEvent {
   readonly asks: LevelChange[];
 }
 
-export type EngineEvent = OrderAcceptedEvent | OrderUpdatedEvent | TradeEvent | BalanceEvent | BookEvent;
+/** The AMM pool of a market traded; its new reserves in atoms. */
+export interface PoolEvent {
+  readonly type: 'pool';
+  readonly pair: string;
+  readonly baseReserve: number;
+  readonly quoteReserve: number;
+}
+
+export type EngineEvent = OrderAcceptedEvent | OrderUpdatedEvent | TradeEvent | BalanceEvent | BookEvent | PoolEvent;

@@ -1,6 +1,9 @@
 import { reject } from '../errors.js';
 import { BUY, Order } from './book/order.js';
-import { canFillCompletely, takeFromBook, type TakerProgress, type TakerStop } from './book-taker.js';
+import type { TakerProgress, TakerStop } from './book-taker.js';
+import { poolAskTicks, poolBidTicks } from './pool-plan.js';
+import { poolOf } from './pool-taker.js';
+import { canFillCompletely, takeLiquidity } from './router.js';
 import type { PlaceOrderCommand } from './commands.js';
 import type { CancelReason, CommandResult, Fill, OrderStatus, OrderView } from './events.js';
 import type { EngineState, Market } from './engine-state.js';
@@ -55,6 +58,7 @@ export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResul
     boundIsSlippage: false,
     budget: order.quoteAmount ?? 0,
     bookLots: 0,
+    ammLots: 0,
     fills: NO_FILLS,
   };
   applySlippageBound(market, order, progress);
@@ -68,7 +72,7 @@ export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResul
     account.locked[lockAsset] += order.lock;
     s.touchBalance(account, lockAsset);
   }
-  const stop = takeFromBook(s, market, taker, order, progress);
+  const stop = takeLiquidity(s, market, taker, order, progress);
   return finish(s, market, taker, order, progress, accepted, stop);
 }
 
@@ -112,28 +116,42 @@ function finish(
     view = takerView(taker, order, spec.pair, status, reason);
     s.out.push({ type: 'orderUpdated', order: view });
   }
-  return { ok: true, order: view, fills: progress.fills, route: { book: progress.bookLots, amm: 0 } };
+  return { ok: true, order: view, fills: progress.fills, route: { book: progress.bookLots, amm: progress.ammLots } };
 }
 
-/** A post-only order would take if the best opposite price reaches its limit. */
+/** Best opposite price on arrival in ticks, over the book and the pool; null when there is none. */
+function bestOpposite(market: Market, order: ValidOrder): number | null {
+  const isBuy = order.side === BUY;
+  const level = (isBuy ? market.book.asks : market.book.bids).best();
+  let best = level === null ? null : level.price;
+  if (market.pool !== null) {
+    const pool = poolOf(market.pool);
+    const poolTicks = isBuy ? poolAskTicks(market.spec, pool) : poolBidTicks(market.spec, pool);
+    if (poolTicks !== null && (best === null || (isBuy ? poolTicks < best : poolTicks > best))) best = poolTicks;
+  }
+  return best;
+}
+
+/** A post-only order would take if the best opposite price, on the book or the pool, reaches its limit. */
 function wouldTake(market: Market, order: ValidOrder): boolean {
-  const best = (order.side === BUY ? market.book.asks : market.book.bids).best();
+  const best = bestOpposite(market, order);
   if (best === null) return false;
-  return order.side === BUY ? best.price <= order.price : best.price >= order.price;
+  return order.side === BUY ? best <= order.price : best >= order.price;
 }
 
 /**
- * maxSlippageBps bounds the price relative to the best opposite price on arrival; where that is
- * tighter than the limit price it becomes the bound, and stopping there cancels with slippage_limit.
+ * maxSlippageBps bounds the price relative to the best opposite price on arrival (book or pool); where
+ * that is tighter than the limit price it becomes the bound, and stopping there cancels with
+ * slippage_limit.
  */
 function applySlippageBound(market: Market, order: ValidOrder, progress: TakerProgress): void {
   if (order.maxSlippageBps === null) return;
-  const best = (order.side === BUY ? market.book.asks : market.book.bids).best();
+  const best = bestOpposite(market, order);
   if (best === null) return;
-  const q = Math.floor(best.price / 10_000);
-  const r = best.price - q * 10_000;
+  const q = Math.floor(best / 10_000);
+  const r = best - q * 10_000;
   const move = q * order.maxSlippageBps + Math.floor((r * order.maxSlippageBps) / 10_000);
-  const bound = order.side === BUY ? best.price + move : best.price - move;
+  const bound = order.side === BUY ? best + move : best - move;
   if (order.side === BUY ? bound < progress.bound : bound > progress.bound) {
     progress.bound = bound;
     progress.boundIsSlippage = true;

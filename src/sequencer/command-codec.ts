@@ -7,6 +7,7 @@
  *               1 false, 2 true) · str? clientOrderId · i32 maxSlippageBps (-1 absent) · u8 stp (0 absent, 1..3)
  *   cancelOrder: str userId · f64 orderId        cancelAll: str userId · str? pair
  *   deposit / withdraw: str userId · str asset · f64 amount
+ *   addLiquidity / removeLiquidity: str pair · f64 baseAmount · f64 quoteAmount
  * str = u16 byte length + UTF-8; str? uses length 0xFFFF for null/absent.
  */
 import type { Command, PlaceOrderCommand, SelfTradePrevention, TimeInForce } from '../engine/commands.js';
@@ -17,6 +18,8 @@ const CANCEL = 2;
 const CANCEL_ALL = 3;
 const DEPOSIT = 4;
 const WITHDRAW = 5;
+const ADD_LIQUIDITY = 6;
+const REMOVE_LIQUIDITY = 7;
 const ABSENT = 0xffff;
 const TIFS: readonly (TimeInForce | undefined)[] = [undefined, 'GTC', 'IOC', 'FOK'];
 const STPS: readonly (SelfTradePrevention | undefined)[] = [undefined, 'cancel_maker', 'cancel_taker', 'cancel_both'];
@@ -54,6 +57,14 @@ export class CommandEncoder {
         this.str(cmd.userId);
         this.str(cmd.asset);
         this.f64(cmd.amount);
+        break;
+      case 'addLiquidity':
+      case 'removeLiquidity':
+        this.u8(cmd.type === 'addLiquidity' ? ADD_LIQUIDITY : REMOVE_LIQUIDITY);
+        this.f64(cmd.time);
+        this.str(cmd.pair);
+        this.f64(cmd.baseAmount);
+        this.f64(cmd.quoteAmount);
         break;
     }
     return this.buf.subarray(0, this.pos);
@@ -174,6 +185,13 @@ export function decodeCommand(payload: Uint8Array): Command {
       const asset = str()!;
       const amount = f64();
       return { type: type === DEPOSIT ? 'deposit' : 'withdraw', time, userId, asset, amount };
+    }
+    case ADD_LIQUIDITY:
+    case REMOVE_LIQUIDITY: {
+      const pair = str()!;
+      const baseAmount = f64();
+      const quoteAmount = f64();
+      return { type: type === ADD_LIQUIDITY ? 'addLiquidity' : 'removeLiquidity', time, pair, baseAmount, quoteAmount };
     }
     default:
       throw new Error(`unknown command type ${type} in journal record`);
