@@ -133,8 +133,8 @@ export interface BookEvent {
   readonly pair: string;
   /** per-market book sequence; rises by exactly 1 per event */
   readonly seq: number;
-  readonly bids: LevelChange[];
-  readonly asks: LevelChange[];
+  readonly bids: readonly LevelChange[];
+  readonly asks: readonly LevelChange[];
 }
 
 /** The AMM pool of a market traded; its new reserves in atoms. */

@@ -93,6 +93,6 @@ export function restoreSnapshot(s: EngineState, snap: EngineSnapshot): void {
         market.book.add(order, -2);
       }
     }
-    market.book.takeChanges([], []);
+    market.book.takeChanges();
   }
 }

@@ -12,7 +12,8 @@ export class OrderBook {
   readonly asks = new BookSide(SELL);
   /** rises by exactly 1 with every book diff */
   seq = 0;
-  private touched: PriceLevel[] = [];
+  private touched: Array<PriceLevel | null> = [];
+  private touchedCount = 0;
 
   sideOf(side: number): BookSide {
     return side === BUY ? this.bids : this.asks;
@@ -46,19 +47,30 @@ export class OrderBook {
   touch(level: PriceLevel, stamp: number): void {
     if (level.touchedStamp !== stamp) {
       level.touchedStamp = stamp;
-      this.touched.push(level);
+      this.touched[this.touchedCount++] = level;
     }
   }
 
-  /** Appends the levels changed since the last call, as absolute totals; false when nothing changed. */
-  takeChanges(bids: LevelChange[], asks: LevelChange[]): boolean {
+  /**
+   * The levels changed since the last call, as absolute totals, or null when nothing changed. A side
+   * without changes gets the shared empty list (diffs are read, never changed, by their consumers).
+   */
+  takeChanges(): { bids: readonly LevelChange[]; asks: readonly LevelChange[] } | null {
     const touched = this.touched;
-    if (touched.length === 0) return false;
-    for (let i = 0; i < touched.length; i++) {
-      const level = touched[i];
-      (level.side === BUY ? bids : asks).push([level.price, level.total]);
+    const n = this.touchedCount;
+    if (n === 0) return null;
+    let bids: LevelChange[] | null = null;
+    let asks: LevelChange[] | null = null;
+    for (let i = 0; i < n; i++) {
+      const level = touched[i]!;
+      const change: LevelChange = [level.price, level.total];
+      if (level.side === BUY) (bids ??= []).push(change);
+      else (asks ??= []).push(change);
+      touched[i] = null;
     }
-    touched.length = 0;
-    return true;
+    this.touchedCount = 0;
+    return { bids: bids ?? NO_CHANGES, asks: asks ?? NO_CHANGES };
   }
 }
+
+const NO_CHANGES: readonly LevelChange[] = Object.freeze([]);
