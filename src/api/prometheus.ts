@@ -1,0 +1,109 @@
+/**
+ * GET /metrics in the Prometheus text format. Counters are read from ApiStats and the journal at scrape
+ * time (collect callbacks), so nothing on the order path touches prom-client except the latency
+ * histogram. Each app has its own registry (tests run several apps in one process).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Sequencer } from '../sequencer/sequencer.js';
+import type { ApiStats } from './api-stats.js';
+
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+  private readonly latency: Histogram<'route'>;
+  private readonly byRoute = new Map<string, { observe(v: number): void }>();
+
+  constructor(stats: ApiStats, sequencer: Sequencer, defaults = true) {
+    const registers = [this.registry];
+    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'hooats_' });
+    this.latency = new Histogram({
+      name: 'hooats_request_duration_seconds',
+      help: 'Time from a request (HTTP or WebSocket message) to its reply',
+      labelNames: ['route'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    new Counter({
+      name: 'hooats_orders_total',
+      help: 'Orders handled, by type and outcome (the order status, or rejected)',
+      labelNames: ['type', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, byOutcome] of stats.orders) {
+          for (const [outcome, n] of byOutcome) this.inc({ type, outcome }, n);
+        }
+      },
+    });
+    new Counter({
+      name: 'hooats_rejections_total',
+      help: 'Error answers, by catalogue code',
+      labelNames: ['code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [code, n] of stats.rejections) this.inc({ code }, n);
+      },
+    });
+    new Counter({
+      name: 'hooats_trades_total',
+      help: 'Durable trades, by venue',
+      labelNames: ['venue'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [venue, n] of stats.trades) this.inc({ venue }, n);
+      },
+    });
+    const journal = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    journal('hooats_journal_fsyncs_total', 'fdatasync calls on journal segments', () => sequencer.journalStats.fileSyncs);
+    journal('hooats_journal_flushes_total', 'Journal group commits', () => sequencer.journalStats.flushes);
+    journal('hooats_journal_bytes_total', 'Bytes written to the journal', () => sequencer.journalStats.bytesWritten);
+    new Gauge({
+      name: 'hooats_journal_durable_seq',
+      help: 'Last durable command sequence number',
+      registers,
+      collect() {
+        this.set(sequencer.durableSeq);
+      },
+    });
+    new Gauge({
+      name: 'hooats_ws_clients',
+      help: 'Open WebSocket connections',
+      registers,
+      collect() {
+        this.set(stats.wsClients);
+      },
+    });
+    new Counter({
+      name: 'hooats_ws_slow_consumers_closed_total',
+      help: 'WebSockets closed because their send buffer passed the limit',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(stats.wsSlowConsumersClosed);
+      },
+    });
+  }
+
+  observe(route: string, seconds: number): void {
+    let child = this.byRoute.get(route);
+    if (child === undefined) {
+      child = this.latency.labels(route);
+      this.byRoute.set(route, child);
+    }
+    child.observe(seconds);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,72 @@
+/** Operations: health, Prometheus metrics, performance figures, the OpenAPI document. */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import type { OpenApiBuilder } from '../openapi.js';
+
+const tags = ['operations'];
+
+export function opsRoutes(app: FastifyInstance, ctx: AppContext, openapi: OpenApiBuilder): void {
+  const started = ctx.now();
+
+  app.get('/api/health', {
+    schema: { tags, summary: 'Health: 200 with status "ok", 503 with status "unavailable" when the journal is down' },
+    handler: async (_request, reply) => {
+      const s = ctx.sequencer;
+      const healthy = s.healthy;
+      reply.code(healthy ? 200 : 503);
+      return {
+        status: healthy ? 'ok' : 'unavailable',
+        journal: {
+          healthy,
+          fsyncMode: ctx.config.fsyncMode,
+          lastSeq: s.lastSeq,
+          durableSeq: s.durableSeq,
+          ...s.journalStats,
+        },
+        recovery: s.recovery,
+        markets: ctx.markets.catalogue.markets.length,
+        openOrders: s.engine.openOrderCount(),
+        wsClients: ctx.stats.wsClients,
+        uptimeSeconds: Math.round((ctx.now() - started) / 1000),
+      };
+    },
+  });
+
+  app.get('/metrics', {
+    schema: { tags, summary: 'Prometheus text format' },
+    handler: async (_request, reply) => {
+      reply.type('text/plain; version=0.0.4; charset=utf-8');
+      return ctx.prom.text();
+    },
+  });
+
+  app.get('/api/performance/metrics', {
+    schema: { tags, summary: 'Measured orders/s (current = last 5 s, peak = best second) and server-side latency' },
+    handler: async () => {
+      const stats = ctx.stats;
+      const rates = stats.rates();
+      const latency = stats.latencyPercentiles();
+      const journal = ctx.sequencer.journalStats;
+      return {
+        ordersPerSecond: { current: rates.current, peak: rates.peak },
+        latencyMs: { p50: latency.p50, p99: latency.p99, samples: latency.samples, scope: 'order entry, cancel, admin (HTTP and WebSocket)' },
+        counts: {
+          orders: stats.ordersTotal,
+          ordersRejected: stats.ordersRejected,
+          trades: stats.tradesTotal,
+          requests: stats.requests,
+          openOrders: ctx.sequencer.engine.openOrderCount(),
+          journalFlushes: journal.flushes,
+          journalFsyncs: journal.fileSyncs,
+          wsClients: stats.wsClients,
+        },
+        time: ctx.now(),
+      };
+    },
+  });
+
+  app.get('/api/docs/openapi.json', {
+    schema: { tags, summary: 'This OpenAPI document' },
+    handler: async () => openapi.document(),
+  });
+}

@@ -1,0 +1,186 @@
+/**
+ * JSON schemas of requests and responses. Requests: additionalProperties false everywhere (an unknown
+ * or misspelt field is an error, and `__proto__`/`constructor` keys can never get through). Responses:
+ * fastify compiles them into fast serialisers (fast-json-stringify), the main saving on the hot path.
+ * The OpenAPI document is generated from these same schemas.
+ */
+import { ERRORS } from '../errors.js';
+
+const decimal = {
+  description: 'decimal string (or JSON number) on the market grid, e.g. "1.0500"',
+  type: ['string', 'number'],
+  maxLength: 40,
+} as const;
+const nullableString = { type: ['string', 'null'] } as const;
+const str = { type: 'string' } as const;
+
+export const orderRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pair', 'side', 'type'],
+  properties: {
+    pair: { type: 'string', maxLength: 64 },
+    side: { enum: ['buy', 'sell'] },
+    type: { enum: ['limit', 'market'] },
+    amount: decimal,
+    price: decimal,
+    quoteAmount: decimal,
+    timeInForce: { enum: ['GTC', 'IOC', 'FOK'] },
+    postOnly: { type: 'boolean' },
+    clientOrderId: { type: 'string', minLength: 1, maxLength: 64 },
+    maxSlippageBps: { type: 'integer', minimum: 0, maximum: 10000 },
+    selfTradePrevention: { enum: ['cancel_maker', 'cancel_taker', 'cancel_both'] },
+  },
+} as const;
+
+export const MAX_BATCH = 1000;
+
+export const batchRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['orders'],
+  properties: { orders: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: orderRequest } },
+} as const;
+
+export const fundingRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['userId', 'asset', 'amount'],
+  properties: {
+    userId: { type: 'string', minLength: 1, maxLength: 128 },
+    asset: { type: 'string', minLength: 1, maxLength: 20 },
+    amount: decimal,
+  },
+} as const;
+
+export const errorResponse = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { enum: Object.keys(ERRORS) }, message: str },
+    },
+  },
+} as const;
+
+// no `required` list: fast-json-stringify would move required fields first, out of the documented order
+export const order = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'order id (a decimal integer as a string)' },
+    clientOrderId: nullableString,
+    userId: str,
+    pair: str,
+    side: { enum: ['buy', 'sell'] },
+    type: { enum: ['limit', 'market'] },
+    price: { ...nullableString, description: 'limit price; null for market orders' },
+    amount: str,
+    filled: str,
+    remaining: str,
+    quoteAmount: { ...nullableString, description: 'quote budget of a market buy sized by quoteAmount' },
+    status: { enum: ['open', 'partially_filled', 'filled', 'cancelled'] },
+    cancelReason: nullableString,
+    timeInForce: { enum: ['GTC', 'IOC', 'FOK'] },
+    postOnly: { type: 'boolean' },
+    createdAt: { type: 'integer', description: 'ms since the Unix epoch' },
+  },
+} as const;
+
+export const fill = {
+  type: 'object',
+  properties: {
+    tradeId: str,
+    price: str,
+    amount: str,
+    quoteAmount: str,
+    venue: { enum: ['book', 'amm'] },
+    fee: str,
+    feeAsset: str,
+    liquidity: { enum: ['maker', 'taker'] },
+  },
+} as const;
+
+export const userFill = {
+  type: 'object',
+  properties: { ...fill.properties, orderId: str, pair: str, side: { enum: ['buy', 'sell'] }, time: { type: 'integer' } },
+} as const;
+
+const placeOrderProperties = {
+  order,
+  fills: { type: 'array', items: fill },
+  averagePrice: nullableString,
+  route: { type: 'object', properties: { book: str, amm: str } },
+} as const;
+
+export const placeOrderResponse = { type: 'object', properties: placeOrderProperties } as const;
+
+/** One batch entry: the single-order body plus ok, or ok:false plus error (absent fields are skipped). */
+export const batchResult = {
+  type: 'object',
+  required: ['ok'],
+  properties: { ok: { type: 'boolean' }, ...placeOrderProperties, error: errorResponse.properties.error },
+} as const;
+
+export const batchResponse = { type: 'object', properties: { results: { type: 'array', items: batchResult } } } as const;
+
+export const orderResponse = { type: 'object', properties: { order } } as const;
+export const ordersResponse = { type: 'object', properties: { orders: { type: 'array', items: order } } } as const;
+export const cancelledResponse = { type: 'object', properties: { cancelled: { type: 'array', items: str } } } as const;
+
+export const trade = {
+  type: 'object',
+  properties: {
+    id: str,
+    price: str,
+    amount: str,
+    quoteAmount: str,
+    takerSide: { enum: ['buy', 'sell'] },
+    venue: { enum: ['book', 'amm'] },
+    time: { type: 'integer' },
+  },
+} as const;
+
+const balance = { type: 'object', properties: { available: str, locked: str } } as const;
+export const balancesResponse = {
+  type: 'object',
+  properties: { balances: { type: 'object', additionalProperties: balance } },
+} as const;
+export const fundingResponse = { type: 'object', properties: { userId: str, asset: str, balance } } as const;
+
+const level = { type: 'array', items: str, minItems: 2, maxItems: 2, description: '[price, amount]' } as const;
+export const orderbookResponse = {
+  type: 'object',
+  properties: {
+    pair: str,
+    sequence: { type: 'integer' },
+    bids: { type: 'array', items: level },
+    asks: { type: 'array', items: level },
+    amm: {
+      type: ['object', 'null'],
+      properties: { baseReserve: str, quoteReserve: str, price: str },
+    },
+  },
+} as const;
+
+export const pairParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pair'],
+  properties: { pair: { type: 'string', maxLength: 64 } },
+} as const;
+
+export const orderIdParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[0-9]{1,20}$', description: 'order id' } },
+} as const;
+
+/** Query strings are coerced (depth=10 → 10); unknown parameters are refused like unknown fields. */
+export function query(properties: Record<string, object>): object {
+  return { type: 'object', additionalProperties: false, properties };
+}
+
+export const limitParam = { type: 'integer', minimum: 1, maximum: 1000, default: 100 } as const;
