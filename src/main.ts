@@ -45,7 +45,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = pino({ level: config.logLevel });
-  const sequencer = await Sequencer.open({ markets: config.markets, dataDir: config.dataDir, fsyncMode: config.fsyncMode, log });
+  const sequencer = await Sequencer.open({
+    markets: config.markets,
+    dataDir: config.dataDir,
+    fsyncMode: config.fsyncMode,
+    snapshotEvery: config.snapshotEvery,
+    log,
+  });
   const app = buildApp({ sequencer, logger: log, processMetrics: true }, config);
   const address = await app.listen({ port: config.port, host: config.host });
   log.info({ address, dataDir: config.dataDir, fsync: config.fsyncMode, markets: config.markets.map((m) => m.pair) }, 'listening');

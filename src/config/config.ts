@@ -35,6 +35,8 @@ export interface AppConfig {
   /** the markets file path, or null for the built-in default market */
   readonly marketsFile: string | null;
   readonly fsyncMode: FsyncMode;
+  /** a snapshot is written after this many journaled commands (and at shutdown) */
+  readonly snapshotEvery: number;
   /** null: no rate limit */
   readonly rateLimit: RateLimitConfig | null;
   readonly bodyLimitBytes: number;
@@ -95,6 +97,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     markets: loadMarkets(marketsFile ?? undefined),
     marketsFile,
     fsyncMode: oneOf(env, 'HOOATS_FSYNC', FSYNC_MODES, 'batched'),
+    snapshotEvery: int(env, 'HOOATS_SNAPSHOT_EVERY', 100_000, 1, Number.MAX_SAFE_INTEGER),
     rateLimit: perSecond === 0 ? null : Object.freeze({ perSecond, burst }),
     bodyLimitBytes: int(env, 'HOOATS_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     wsMaxBufferedBytes: int(env, 'HOOATS_WS_MAX_BUFFERED', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

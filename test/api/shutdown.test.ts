@@ -4,50 +4,16 @@
  * Also: a bad configuration exits 1 with a clear message.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { signToken } from '../../src/api/auth.js';
+import { api, startMain } from '../support/main-process.js';
 import { SECRET, WsClient } from './helpers.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hooats-shutdown-'));
-
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  stderr: () => string;
-}
-
-function startMain(env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOOATS_LOG_LEVEL: process.env.DBG ? 'debug' : 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d; if (process.env.DBG) process.stderr.write(d);
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1], exited, stderr: () => err });
-    });
-    exited.then((code) => reject(new Error(`main exited ${code}: ${err}`)));
-  });
-}
-
-async function api(url: string, method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
 
 describe('process lifecycle', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
