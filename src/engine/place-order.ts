@@ -1,7 +1,7 @@
 import { reject } from '../errors.js';
 import { BUY, Order } from './book/order.js';
 import type { TakerProgress, TakerStop } from './book-taker.js';
-import { poolAskTicks, poolBidTicks } from './pool-plan.js';
+import { planPoolBuy, planPoolSell, poolAskTicks, poolBidTicks } from './pool-plan.js';
 import { poolOf } from './pool-taker.js';
 import { canFillCompletely, takeLiquidity } from './router.js';
 import type { PlaceOrderCommand } from './commands.js';
@@ -132,11 +132,22 @@ function bestOpposite(market: Market, order: ValidOrder): number | null {
   return best;
 }
 
-/** A post-only order would take if the best opposite price, on the book or the pool, reaches its limit. */
+/**
+ * A post-only order would take if the best opposite book level reaches its limit, or if the pool would
+ * fill a lot within it, as takeLiquidity would plan it. Not the pool's price in whole ticks: a pool
+ * whose marginal price sits exactly at (or rounds to) the limit gives nothing there, and a plain limit
+ * order at that price rests untouched.
+ */
 function wouldTake(market: Market, order: ValidOrder): boolean {
-  const best = bestOpposite(market, order);
-  if (best === null) return false;
-  return order.side === BUY ? best <= order.price : best >= order.price;
+  const isBuy = order.side === BUY;
+  const level = (isBuy ? market.book.asks : market.book.bids).best();
+  if (level !== null && (isBuy ? level.price <= order.price : level.price >= order.price)) return true;
+  if (market.pool === null) return false;
+  const pool = poolOf(market.pool);
+  const plan = isBuy
+    ? planPoolBuy(market.spec, pool, order.price, 1, MAX_ATOMS, order.price)
+    : planPoolSell(market.spec, pool, order.price, 1, 1, order.price);
+  return plan.lots > 0;
 }
 
 /**

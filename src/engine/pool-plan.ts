@@ -36,14 +36,14 @@ export function planPoolBuy(
   limitTicks: number,
 ): PoolPlan {
   const bpl = BigInt(spec.baseAtomsPerLot);
-  const maxBase =
+  let lots =
     targetTicks === null
-      ? pool.baseReserve - 1n
-      : maxBaseOutWithinPrice(pool, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl);
-  let lots = Math.min(wanted, Number(maxBase / bpl));
+      ? Math.min(wanted, Number((pool.baseReserve - 1n) / bpl))
+      : lotsWithin(true, pool, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl, wanted);
   if (lots <= 0) return NOTHING;
   let fundsBound = false;
   let cost = quoteInForBaseOut(pool, BigInt(lots) * bpl);
+  let costLots = lots;
   if (cost === null || cost > BigInt(spendable)) {
     const affordable = baseOutForQuoteIn(pool, BigInt(spendable)) ?? 0n;
     const affordableLots = Number(affordable / bpl);
@@ -53,7 +53,10 @@ export function planPoolBuy(
     }
   }
   for (let trims = 0; lots > 0; trims++) {
-    cost = quoteInForBaseOut(pool, BigInt(lots) * bpl);
+    if (lots !== costLots) {
+      cost = quoteInForBaseOut(pool, BigInt(lots) * bpl);
+      costLots = lots;
+    }
     const tooDear =
       cost === null ||
       cost > BigInt(spendable) ||
@@ -80,10 +83,7 @@ export function planPoolSell(
 ): PoolPlan {
   const bpl = BigInt(spec.baseAtomsPerLot);
   let lots = wanted;
-  if (targetTicks !== null) {
-    const maxIn = maxBaseInWithinPrice(pool, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl);
-    lots = Math.min(lots, Number(maxIn / bpl));
-  }
+  if (targetTicks !== null && lots > 0) lots = lotsWithin(false, pool, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl, wanted);
   let fundsBound = false;
   if (sellable < lots) {
     lots = sellable;
@@ -100,6 +100,78 @@ export function planPoolSell(
     lots--;
   }
   return fundsBound ? { lots: 0, quote: 0, fundsBound } : NOTHING;
+}
+
+const BPS = 10_000n;
+/** How far a floating-point estimate may be from the answer before the exact closed form is used. */
+const ESTIMATE_STEPS = 2;
+
+/** Whether buying `lots` leaves the marginal ask ≤ priceNum / lotAtoms (per base atom); exact. */
+function askWithin(pool: ConstantProductPool, priceNum: bigint, lotAtoms: bigint, lots: number): boolean {
+  const g = BPS - BigInt(pool.feeBps);
+  if (lots === 0) return pool.quoteReserve * BPS * lotAtoms <= priceNum * pool.baseReserve * g;
+  const x = BigInt(lots) * lotAtoms;
+  const paid = quoteInForBaseOut(pool, x);
+  return paid !== null && (pool.quoteReserve + paid) * BPS * lotAtoms <= priceNum * (pool.baseReserve - x) * g;
+}
+
+/** Whether selling `lots` leaves the marginal bid ≥ priceNum / lotAtoms (per base atom); exact. */
+function bidWithin(pool: ConstantProductPool, priceNum: bigint, lotAtoms: bigint, lots: number): boolean {
+  const x = BigInt(lots) * lotAtoms;
+  const got = lots === 0 ? 0n : (quoteOutForBaseIn(pool, x) ?? 0n);
+  return (pool.quoteReserve - got) * (BPS - BigInt(pool.feeBps)) * lotAtoms >= priceNum * (pool.baseReserve + x) * BPS;
+}
+
+/**
+ * min(wanted, the most whole lots a buyer (isBuy) or seller can trade with the pool's marginal price
+ * still within price = priceNum / lotAtoms quote atoms per base atom): exactly what the closed forms
+ * maxBaseOutWithinPrice / maxBaseInWithinPrice give, in whole lots, but faster. A floating-point root
+ * of the same quadratic is checked exactly at L and L + 1 lots (the condition is monotone, so that pins
+ * the answer down); only when the estimate is more than a couple of lots off (reserves far beyond
+ * 2^53) does the bigint closed form run. The float only says where to start looking: every answer is
+ * decided by the exact bigint checks, so results (and replay) never depend on floating point.
+ * (Plain functions, no closures: this is the routed hot path.)
+ *
+ * Buy, exact curve, r = 10000/g, p per base atom: the ask after x is r·Q·(B + (r − 1)·x) / (B − x)²,
+ * ≤ p up to the smaller root of p·x² − (2pB + c)·x + (pB² − rQB) with c = rQ(r − 1), written so that
+ * nothing cancels: x = 2(pB² − rQB) / ((2pB + c) + √(c² + 4pB(c + rQ))).
+ * Sell, s = g/10000: the bid after x is s·Q·B / ((B + s·x)(B + x)), ≥ p up to the root of
+ * s·x² + B(1 + s)·x + B² − sQB/p: x = 2(sQB/p − B²) / (B(1 + s) + √(B²(1 − s)² + 4s²QB/p)).
+ */
+function lotsWithin(isBuy: boolean, pool: ConstantProductPool, priceNum: bigint, lotAtoms: bigint, wanted: number): number {
+  const b = Number(pool.baseReserve);
+  const q = Number(pool.quoteReserve);
+  const p = Number(priceNum) / Number(lotAtoms);
+  let x: number;
+  if (isBuy) {
+    const r = 10_000 / (10_000 - pool.feeBps);
+    const c = r * q * (r - 1);
+    x = (2 * (p * b * b - r * q * b)) / (2 * p * b + c + Math.sqrt(c * c + 4 * p * b * (c + r * q)));
+  } else {
+    const s = (10_000 - pool.feeBps) / 10_000;
+    x = (2 * ((s * q * b) / p - b * b)) / (b * (1 + s) + Math.sqrt(b * b * (1 - s) * (1 - s) + (4 * s * s * q * b) / p));
+  }
+  const estimate = Math.floor(x / Number(lotAtoms));
+  if (Number.isFinite(estimate)) {
+    let lots = Math.max(0, Math.min(wanted, estimate));
+    let settled = true;
+    for (let step = 0; !(isBuy ? askWithin(pool, priceNum, lotAtoms, lots) : bidWithin(pool, priceNum, lotAtoms, lots)); step++) {
+      if (lots === 0) return 0;
+      if (step === ESTIMATE_STEPS) {
+        settled = false;
+        break;
+      }
+      lots--;
+    }
+    for (let step = 0; settled && lots < wanted; step++) {
+      if (!(isBuy ? askWithin(pool, priceNum, lotAtoms, lots + 1) : bidWithin(pool, priceNum, lotAtoms, lots + 1))) return lots;
+      if (step === ESTIMATE_STEPS) settled = false;
+      else lots++;
+    }
+    if (settled) return lots;
+  }
+  const exact = isBuy ? maxBaseOutWithinPrice(pool, priceNum, lotAtoms) : maxBaseInWithinPrice(pool, priceNum, lotAtoms);
+  return Math.min(wanted, Number(exact / lotAtoms));
 }
 
 /** The pool's marginal ask in whole ticks, rounded up (a buyer pays at least this), or null if empty. */
