@@ -4,6 +4,7 @@ import type { CancelReason, Fill, Venue } from './events.js';
 import type { EngineState, Market } from './engine-state.js';
 import { feeOf } from './fees.js';
 import type { ValidOrder } from './order-validation.js';
+import type { PoolLeg } from './pool-plan.js';
 import { restingOrderView, restingStatus } from './views.js';
 
 /** How far an incoming order may go, and what it has done so far. */
@@ -16,6 +17,8 @@ export interface TakerProgress {
   budget: number;
   bookLots: number;
   ammLots: number;
+  /** the order's one swap with the pool so far; null until it first trades there */
+  poolLeg: PoolLeg | null;
   /** starts as a shared empty array; replaced by a fresh one at the first fill */
   fills: readonly Fill[];
 }

@@ -1,7 +1,7 @@
 import { reject } from '../errors.js';
 import { BUY, Order } from './book/order.js';
 import type { TakerProgress, TakerStop } from './book-taker.js';
-import { planPoolBuy, planPoolSell, poolAskTicks, poolBidTicks } from './pool-plan.js';
+import { planPoolBuy, planPoolSell, poolAskTicks, poolBidTicks, startLeg } from './pool-plan.js';
 import { poolOf } from './pool-taker.js';
 import { canFillCompletely, takeLiquidity } from './router.js';
 import type { PlaceOrderCommand } from './commands.js';
@@ -59,6 +59,7 @@ export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResul
     budget: order.quoteAmount ?? 0,
     bookLots: 0,
     ammLots: 0,
+    poolLeg: null,
     fills: NO_FILLS,
   };
   applySlippageBound(market, order, progress);
@@ -143,10 +144,10 @@ function wouldTake(market: Market, order: ValidOrder): boolean {
   const level = (isBuy ? market.book.asks : market.book.bids).best();
   if (level !== null && (isBuy ? level.price <= order.price : level.price >= order.price)) return true;
   if (market.pool === null) return false;
-  const pool = poolOf(market.pool);
+  const leg = startLeg(poolOf(market.pool));
   const plan = isBuy
-    ? planPoolBuy(market.spec, pool, order.price, 1, MAX_ATOMS, order.price)
-    : planPoolSell(market.spec, pool, order.price, 1, 1, order.price);
+    ? planPoolBuy(market.spec, leg, order.price, 1, MAX_ATOMS, order.price)
+    : planPoolSell(market.spec, leg, order.price, 1, 1, order.price);
   return plan.lots > 0;
 }
 

@@ -1,67 +1,92 @@
 import {
-  baseOutForQuoteIn,
-  maxBaseInWithinPrice,
-  maxBaseOutWithinPrice,
-  quoteInForBaseOut,
-  quoteOutForBaseIn,
+  getAmountIn,
+  getAmountOut,
+  maxSwapBaseIn,
+  maxSwapBaseOut,
   type ConstantProductPool,
 } from './amm/uniswap-v2-math.js';
 import type { MarketSpec } from './market.js';
 
-/** How much of an order the pool takes next: whole lots, and the exact quote that changes hands. */
+/**
+ * An order's dealings with the pool so far: one V2 swap from the reserves the order found (`start`),
+ * of `base` atoms (out for a buy, in for a sell) for `quote` atoms (paid or received). Each stretch
+ * between book levels extends the same swap, so the order pays exactly what one swap of its whole pool
+ * part costs (see maxSwapBaseOut in amm/uniswap-v2-math.ts).
+ */
+export interface PoolLeg {
+  readonly start: ConstantProductPool;
+  base: bigint;
+  quote: bigint;
+}
+
+/** The next stretch: whole lots, and the exact quote that changes hands for them. */
 export interface PoolPlan {
   lots: number;
-  /** quote atoms the buyer pays or the seller receives */
+  /** quote atoms the buyer pays or the seller receives for this stretch */
   quote: number;
   /** true when the taker's funds (or quote budget), not the price, limited the lots */
   fundsBound: boolean;
 }
 
 const NOTHING: PoolPlan = Object.freeze({ lots: 0, quote: 0, fundsBound: false }) as PoolPlan;
-/** V2 rounds by at most one atom, so one or two lots less always fits; more steps would be a bug. */
+/** V2 rounds by at most one atom, so a lot or two less always fits; more steps would be a bug. */
 const MAX_TRIMS = 4;
 
+export function startLeg(pool: ConstantProductPool): PoolLeg {
+  return { start: pool, base: 0n, quote: 0n };
+}
+
+/** The pool after the leg: exactly the reserves one V2 swap of the leg's amounts leaves. */
+export function reservesAfter(leg: PoolLeg, isBuy: boolean): { base: bigint; quote: bigint } {
+  const { baseReserve, quoteReserve } = leg.start;
+  return isBuy
+    ? { base: baseReserve - leg.base, quote: quoteReserve + leg.quote }
+    : { base: baseReserve + leg.base, quote: quoteReserve - leg.quote };
+}
+
 /**
- * Plans the pool's part of a buy: as many whole lots as keep the pool's marginal ask (fee included) at
- * or below `targetTicks` (no price limit when null), no more than `wanted`, paid from at most
+ * Plans a buy's next pool stretch: the leg grows to the most whole lots whose continuation price stays
+ * at or below `targetTicks` (no price limit when null), by at most `wanted` lots, costing at most
  * `spendable` quote atoms, and for a limit order (limitTicks > 0) never above its limit on average.
- * Pure: the same plan is used to fill an order and to check a fill-or-kill without filling it.
+ * Pure: the same plan fills an order and checks a fill-or-kill without filling it.
  */
 export function planPoolBuy(
   spec: MarketSpec,
-  pool: ConstantProductPool,
+  leg: PoolLeg,
   targetTicks: number | null,
   wanted: number,
   spendable: number,
   limitTicks: number,
 ): PoolPlan {
+  const { baseReserve: B, quoteReserve: Q, feeBps } = leg.start;
   const bpl = BigInt(spec.baseAtomsPerLot);
-  let lots =
-    targetTicks === null
-      ? Math.min(wanted, Number((pool.baseReserve - 1n) / bpl))
-      : lotsWithin(true, pool, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl, wanted);
+  const before = Number(leg.base / bpl);
+  const maxBase = targetTicks === null ? B - 1n : maxSwapBaseOut(leg.start, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl);
+  let lots = Math.min(wanted, Number(maxBase / bpl) - before);
   if (lots <= 0) return NOTHING;
+  const cost = (n: number): bigint | null => {
+    const total = getAmountIn(BigInt(before + n) * bpl, Q, B, feeBps);
+    return total === null ? null : total - leg.quote;
+  };
   let fundsBound = false;
-  let cost = quoteInForBaseOut(pool, BigInt(lots) * bpl);
-  let costLots = lots;
-  if (cost === null || cost > BigInt(spendable)) {
-    const affordable = baseOutForQuoteIn(pool, BigInt(spendable)) ?? 0n;
-    const affordableLots = Number(affordable / bpl);
+  let paid = cost(lots);
+  if (paid === null || paid > BigInt(spendable)) {
+    const affordable = getAmountOut(leg.quote + BigInt(spendable), Q, B, feeBps) ?? 0n;
+    const affordableLots = Number(affordable / bpl) - before;
     if (affordableLots < lots) {
-      lots = affordableLots;
+      lots = Math.max(0, affordableLots);
       fundsBound = true;
     }
   }
   for (let trims = 0; lots > 0; trims++) {
-    if (lots !== costLots) {
-      cost = quoteInForBaseOut(pool, BigInt(lots) * bpl);
-      costLots = lots;
-    }
+    paid = cost(lots);
     const tooDear =
-      cost === null ||
-      cost > BigInt(spendable) ||
-      (limitTicks > 0 && cost > BigInt(lots) * BigInt(limitTicks) * BigInt(spec.quoteAtomsPerTickLot));
-    if (!tooDear) return { lots, quote: Number(cost), fundsBound };
+      paid === null ||
+      paid > BigInt(spendable) ||
+      (limitTicks > 0 && paid > BigInt(lots) * BigInt(limitTicks) * BigInt(spec.quoteAtomsPerTickLot));
+    if (!tooDear) return { lots, quote: Number(paid), fundsBound };
+    // getAmountOut's estimate of the affordable lots can be one over (getAmountIn's +1): still the funds
+    if (paid !== null && paid > BigInt(spendable)) fundsBound = true;
     if (trims === MAX_TRIMS) break;
     lots--;
   }
@@ -69,109 +94,47 @@ export function planPoolBuy(
 }
 
 /**
- * Plans the pool's part of a sell: as many whole lots as keep the pool's marginal bid at or above
- * `targetTicks` (no limit when null), at most `wanted` and `sellable` lots, and for a limit order never
- * below its limit on average.
+ * Plans a sell's next pool stretch: the leg grows to the most whole lots whose continuation price stays
+ * at or above `targetTicks` (no limit when null), by at most `wanted` and `sellable` lots, and for a
+ * limit order never below its limit on average.
  */
 export function planPoolSell(
   spec: MarketSpec,
-  pool: ConstantProductPool,
+  leg: PoolLeg,
   targetTicks: number | null,
   wanted: number,
   sellable: number,
   limitTicks: number,
 ): PoolPlan {
+  const { baseReserve: B, quoteReserve: Q, feeBps } = leg.start;
   const bpl = BigInt(spec.baseAtomsPerLot);
+  const before = Number(leg.base / bpl);
   let lots = wanted;
-  if (targetTicks !== null && lots > 0) lots = lotsWithin(false, pool, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl, wanted);
+  if (targetTicks !== null) {
+    const maxBase = maxSwapBaseIn(leg.start, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl);
+    lots = Math.min(lots, Number(maxBase / bpl) - before);
+  }
   let fundsBound = false;
   if (sellable < lots) {
     lots = sellable;
     fundsBound = true;
   }
   for (let trims = 0; lots > 0; trims++) {
-    const out = quoteOutForBaseIn(pool, BigInt(lots) * bpl);
+    const total = getAmountOut(BigInt(before + lots) * bpl, B, Q, feeBps);
+    const got = total === null ? 0n : total - leg.quote;
     const tooCheap =
-      out === null ||
-      out === 0n ||
-      (limitTicks > 0 && out < BigInt(lots) * BigInt(limitTicks) * BigInt(spec.quoteAtomsPerTickLot));
-    if (!tooCheap) return { lots, quote: Number(out), fundsBound };
+      got <= 0n || (limitTicks > 0 && got < BigInt(lots) * BigInt(limitTicks) * BigInt(spec.quoteAtomsPerTickLot));
+    if (!tooCheap) return { lots, quote: Number(got), fundsBound };
     if (trims === MAX_TRIMS) break;
     lots--;
   }
   return fundsBound ? { lots: 0, quote: 0, fundsBound } : NOTHING;
 }
 
-const BPS = 10_000n;
-/** How far a floating-point estimate may be from the answer before the exact closed form is used. */
-const ESTIMATE_STEPS = 2;
-
-/** Whether buying `lots` leaves the marginal ask ≤ priceNum / lotAtoms (per base atom); exact. */
-function askWithin(pool: ConstantProductPool, priceNum: bigint, lotAtoms: bigint, lots: number): boolean {
-  const g = BPS - BigInt(pool.feeBps);
-  if (lots === 0) return pool.quoteReserve * BPS * lotAtoms <= priceNum * pool.baseReserve * g;
-  const x = BigInt(lots) * lotAtoms;
-  const paid = quoteInForBaseOut(pool, x);
-  return paid !== null && (pool.quoteReserve + paid) * BPS * lotAtoms <= priceNum * (pool.baseReserve - x) * g;
-}
-
-/** Whether selling `lots` leaves the marginal bid ≥ priceNum / lotAtoms (per base atom); exact. */
-function bidWithin(pool: ConstantProductPool, priceNum: bigint, lotAtoms: bigint, lots: number): boolean {
-  const x = BigInt(lots) * lotAtoms;
-  const got = lots === 0 ? 0n : (quoteOutForBaseIn(pool, x) ?? 0n);
-  return (pool.quoteReserve - got) * (BPS - BigInt(pool.feeBps)) * lotAtoms >= priceNum * (pool.baseReserve + x) * BPS;
-}
-
-/**
- * min(wanted, the most whole lots a buyer (isBuy) or seller can trade with the pool's marginal price
- * still within price = priceNum / lotAtoms quote atoms per base atom): exactly what the closed forms
- * maxBaseOutWithinPrice / maxBaseInWithinPrice give, in whole lots, but faster. A floating-point root
- * of the same quadratic is checked exactly at L and L + 1 lots (the condition is monotone, so that pins
- * the answer down); only when the estimate is more than a couple of lots off (reserves far beyond
- * 2^53) does the bigint closed form run. The float only says where to start looking: every answer is
- * decided by the exact bigint checks, so results (and replay) never depend on floating point.
- * (Plain functions, no closures: this is the routed hot path.)
- *
- * Buy, exact curve, r = 10000/g, p per base atom: the ask after x is r·Q·(B + (r − 1)·x) / (B − x)²,
- * ≤ p up to the smaller root of p·x² − (2pB + c)·x + (pB² − rQB) with c = rQ(r − 1), written so that
- * nothing cancels: x = 2(pB² − rQB) / ((2pB + c) + √(c² + 4pB(c + rQ))).
- * Sell, s = g/10000: the bid after x is s·Q·B / ((B + s·x)(B + x)), ≥ p up to the root of
- * s·x² + B(1 + s)·x + B² − sQB/p: x = 2(sQB/p − B²) / (B(1 + s) + √(B²(1 − s)² + 4s²QB/p)).
- */
-function lotsWithin(isBuy: boolean, pool: ConstantProductPool, priceNum: bigint, lotAtoms: bigint, wanted: number): number {
-  const b = Number(pool.baseReserve);
-  const q = Number(pool.quoteReserve);
-  const p = Number(priceNum) / Number(lotAtoms);
-  let x: number;
-  if (isBuy) {
-    const r = 10_000 / (10_000 - pool.feeBps);
-    const c = r * q * (r - 1);
-    x = (2 * (p * b * b - r * q * b)) / (2 * p * b + c + Math.sqrt(c * c + 4 * p * b * (c + r * q)));
-  } else {
-    const s = (10_000 - pool.feeBps) / 10_000;
-    x = (2 * ((s * q * b) / p - b * b)) / (b * (1 + s) + Math.sqrt(b * b * (1 - s) * (1 - s) + (4 * s * s * q * b) / p));
-  }
-  const estimate = Math.floor(x / Number(lotAtoms));
-  if (Number.isFinite(estimate)) {
-    let lots = Math.max(0, Math.min(wanted, estimate));
-    let settled = true;
-    for (let step = 0; !(isBuy ? askWithin(pool, priceNum, lotAtoms, lots) : bidWithin(pool, priceNum, lotAtoms, lots)); step++) {
-      if (lots === 0) return 0;
-      if (step === ESTIMATE_STEPS) {
-        settled = false;
-        break;
-      }
-      lots--;
-    }
-    for (let step = 0; settled && lots < wanted; step++) {
-      if (!(isBuy ? askWithin(pool, priceNum, lotAtoms, lots + 1) : bidWithin(pool, priceNum, lotAtoms, lots + 1))) return lots;
-      if (step === ESTIMATE_STEPS) settled = false;
-      else lots++;
-    }
-    if (settled) return lots;
-  }
-  const exact = isBuy ? maxBaseOutWithinPrice(pool, priceNum, lotAtoms) : maxBaseInWithinPrice(pool, priceNum, lotAtoms);
-  return Math.min(wanted, Number(exact / lotAtoms));
+/** Extends the leg by a planned stretch. */
+export function extendLeg(leg: PoolLeg, spec: MarketSpec, plan: PoolPlan): void {
+  leg.base += BigInt(plan.lots) * BigInt(spec.baseAtomsPerLot);
+  leg.quote += BigInt(plan.quote);
 }
 
 /** The pool's marginal ask in whole ticks, rounded up (a buyer pays at least this), or null if empty. */

@@ -5,7 +5,7 @@ import type { EngineState, Market, PoolState } from './engine-state.js';
 import { feeOf } from './fees.js';
 import type { MarketSpec } from './market.js';
 import type { ValidOrder } from './order-validation.js';
-import { planPoolBuy, planPoolSell, type PoolPlan } from './pool-plan.js';
+import { extendLeg, planPoolBuy, planPoolSell, startLeg, type PoolLeg, type PoolPlan } from './pool-plan.js';
 
 export function poolOf(pool: PoolState): ConstantProductPool {
   return { baseReserve: BigInt(pool.baseReserve), quoteReserve: BigInt(pool.quoteReserve), feeBps: pool.feeBps };
@@ -17,7 +17,7 @@ export function poolOf(pool: PoolState): ConstantProductPool {
  */
 export function planFor(
   spec: MarketSpec,
-  pool: ConstantProductPool,
+  leg: PoolLeg,
   taker: Order,
   order: ValidOrder,
   targetTicks: number | null,
@@ -27,9 +27,9 @@ export function planFor(
 ): PoolPlan {
   if (taker.side === BUY) {
     const spendable = order.quoteAmount !== null && budget < funds ? budget : funds;
-    return planPoolBuy(spec, pool, targetTicks, wanted, spendable, order.isMarket ? 0 : taker.price);
+    return planPoolBuy(spec, leg, targetTicks, wanted, spendable, order.isMarket ? 0 : taker.price);
   }
-  return planPoolSell(spec, pool, targetTicks, wanted, Math.floor(funds / spec.baseAtomsPerLot), order.isMarket ? 0 : taker.price);
+  return planPoolSell(spec, leg, targetTicks, wanted, Math.floor(funds / spec.baseAtomsPerLot), order.isMarket ? 0 : taker.price);
 }
 
 /** Funds the taker can use on the pool: a market order its available balance, a limit order its own lock. */
@@ -40,9 +40,10 @@ export function takerFunds(spec: MarketSpec, taker: Order, order: ValidOrder): n
 }
 
 /**
- * Fills `taker` from the pool up to `targetTicks`. The pool is the maker: it pays out exactly what the
- * Uniswap V2 formulas give, its own fee stays in it; the taker pays the market's taker fee on what it
- * receives, as on the book. Returns why the order must stop (funds or budget), else null.
+ * Fills `taker` from the pool up to `targetTicks`, extending the order's one pool swap (its leg). The
+ * pool is the maker: it pays out exactly what the Uniswap V2 formulas give, its own fee stays in it;
+ * the taker pays the market's taker fee on what it receives, as on the book. Returns why the order
+ * must stop (funds or budget), else null.
  */
 export function takeFromPool(
   s: EngineState,
@@ -55,8 +56,12 @@ export function takeFromPool(
   const pool = market.pool!;
   const spec = market.spec;
   const funds = takerFunds(spec, taker, order);
-  const plan = planFor(spec, poolOf(pool), taker, order, targetTicks, taker.remaining, funds, progress.budget);
-  if (plan.lots > 0) fillFromPool(s, market, pool, taker, order, progress, plan.lots, plan.quote);
+  const leg = (progress.poolLeg ??= startLeg(poolOf(pool)));
+  const plan = planFor(spec, leg, taker, order, targetTicks, taker.remaining, funds, progress.budget);
+  if (plan.lots > 0) {
+    extendLeg(leg, spec, plan);
+    fillFromPool(s, market, pool, taker, order, progress, plan.lots, plan.quote);
+  }
   if (!plan.fundsBound) return null;
   const budgetBinds = order.quoteAmount !== null && progress.budget <= taker.account.available[spec.quoteAsset];
   return budgetBinds ? 'budget_spent' : 'insufficient_balance';

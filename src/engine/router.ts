@@ -1,9 +1,9 @@
-import type { ConstantProductPool } from './amm/uniswap-v2-math.js';
 import { BUY, type Order } from './book/order.js';
 import { takeLevel, type TakerProgress, type TakerStop } from './book-taker.js';
 import type { EngineState, Market } from './engine-state.js';
 import { MAX_ATOMS } from './market.js';
 import type { ValidOrder } from './order-validation.js';
+import { extendLeg, startLeg } from './pool-plan.js';
 import { planFor, poolOf, takeFromPool, takerFunds } from './pool-taker.js';
 
 /** The pool's price target for the last stretch: the order's bound, or none for an unbounded market order. */
@@ -14,9 +14,10 @@ function finalTarget(taker: Order, progress: TakerProgress): number | null {
 
 /**
  * The hybrid router: takes liquidity from the book and the market's AMM pool in order of best marginal
- * price. Before each book level the pool trades until its marginal price (fee included) reaches that
- * level's price, in one closed-form step; then the level is taken; and so on. After the last level
- * within the order's bound, the pool trades up to the bound. Returns why the order stopped early, or
+ * price. Before each book level the order's one swap with the pool grows until the price of its next
+ * atom within that swap (fee included) reaches that level's price, in one closed-form step; then the level is taken; and so on.
+ * After the last level within the order's bound, the pool trades up to the bound. The stretches are one
+ * V2 swap in total, so the order pays what a single swap of its whole pool part costs. Returns why the order stopped early, or
  * null when it is filled or nothing within its bound is left.
  */
 export function takeLiquidity(
@@ -68,16 +69,12 @@ export function canFillCompletely(s: EngineState, market: Market, taker: Order, 
   const levels = (isBuy ? market.book.asks : market.book.bids).levels;
   let need = taker.remaining;
   let funds = takerFunds(spec, taker, order);
-  let pool: ConstantProductPool | null = market.pool === null ? null : poolOf(market.pool);
+  const leg = market.pool === null ? null : startLeg(poolOf(market.pool));
   const takePool = (target: number | null): boolean => {
-    if (pool === null) return true;
-    const plan = planFor(spec, pool, taker, order, target, need, funds, funds);
+    if (leg === null) return true;
+    const plan = planFor(spec, leg, taker, order, target, need, funds, funds);
     if (plan.lots > 0) {
-      const base = BigInt(plan.lots * spec.baseAtomsPerLot);
-      const quote = BigInt(plan.quote);
-      pool = isBuy
-        ? { ...pool, baseReserve: pool.baseReserve - base, quoteReserve: pool.quoteReserve + quote }
-        : { ...pool, baseReserve: pool.baseReserve + base, quoteReserve: pool.quoteReserve - quote };
+      extendLeg(leg, spec, plan);
       need -= plan.lots;
       funds -= isBuy ? plan.quote : plan.lots * spec.baseAtomsPerLot;
     }

@@ -154,27 +154,101 @@ export function bidAtLeast(spec: MarketSpec, pool: ConstantProductPool, ticks: n
   return pool.quoteReserve * g * BigInt(spec.baseAtomsPerLot) >= BigInt(ticks) * BigInt(spec.quoteAtomsPerTickLot) * pool.baseReserve * BPS;
 }
 
+/*
+ * The continuation price of ONE swap from `start` (B, Q) after x base atoms: the price of the next base
+ * atom within that same swap, fee included, before rounding, in quote atoms per base atom:
+ *   buy  10000·Q·B / (g·(B − x)²)        sell  10000·g·Q·B / (10000·B + g·x)²
+ * A price in ticks is ticks·quoteAtomsPerTickLot / baseAtomsPerLot per base atom. Checked straight from
+ * the inequalities, not through the engine's closed forms.
+ */
+
+/** Whether one swap buying `lots` from `start` still has its continuation price at most `ticks` (false if it cannot give them). */
+export function swapAskAtMost(spec: MarketSpec, start: ConstantProductPool, lots: number, ticks: number): boolean {
+  const { baseReserve: B, quoteReserve: Q } = start;
+  const x = BigInt(lots) * BigInt(spec.baseAtomsPerLot);
+  const g = BPS - BigInt(start.feeBps);
+  return x < B && BPS * Q * B * BigInt(spec.baseAtomsPerLot) <= g * BigInt(ticks) * BigInt(spec.quoteAtomsPerTickLot) * (B - x) ** 2n;
+}
+
+/** Whether one swap selling `lots` into `start` still has its continuation price at least `ticks`. */
+export function swapBidAtLeast(spec: MarketSpec, start: ConstantProductPool, lots: number, ticks: number): boolean {
+  const { baseReserve: B, quoteReserve: Q } = start;
+  const x = BigInt(lots) * BigInt(spec.baseAtomsPerLot);
+  const g = BPS - BigInt(start.feeBps);
+  return BigInt(ticks) * BigInt(spec.quoteAtomsPerTickLot) * (BPS * B + g * x) ** 2n <= BPS * g * Q * B * BigInt(spec.baseAtomsPerLot);
+}
+
 /**
- * Replays a taker's fills against the pool it started from: every AMM fill must be exactly what one
- * V2 swap of its lots gives at the pool as the previous fills left it (book fills leave the pool alone).
- * Returns the pool after each AMM fill, in order; throws on the first fill that differs.
+ * One lot's worth of continuation-price change just past `lots`, in quote atoms, rounded up:
+ * lot × |price(lots + 1) − price(lots)| of one swap from `start`. This is the most whole lots can cost a
+ * router that stops a stretch where the NEXT lot's end price passes a level: that lot may still have been
+ * cheaper on average than the level (its average lies between its two end prices). Null if the pool
+ * cannot give lots + 1.
+ */
+export function oneLotPriceStep(spec: MarketSpec, start: ConstantProductPool, side: 'buy' | 'sell', lots: number): bigint | null {
+  const { baseReserve: B, quoteReserve: Q } = start;
+  const L = BigInt(spec.baseAtomsPerLot);
+  const x = BigInt(lots) * L;
+  const g = BPS - BigInt(start.feeBps);
+  let num: bigint;
+  let den: bigint;
+  if (side === 'buy') {
+    if (x + L >= B) return null;
+    // L·10000·Q·B·(1/(g·(B − x − L)²) − 1/(g·(B − x)²))
+    const a = (B - x) ** 2n;
+    const b = (B - x - L) ** 2n;
+    num = L * BPS * Q * B * (a - b);
+    den = g * a * b;
+  } else {
+    // L·10000·g·Q·B·(1/(10000·B + g·x)² − 1/(10000·B + g·(x + L))²)
+    const a = (BPS * B + g * x) ** 2n;
+    const b = (BPS * B + g * (x + L)) ** 2n;
+    num = L * BPS * g * Q * B * (b - a);
+    den = a * b;
+  }
+  return (num + den - 1n) / den;
+}
+
+/** One pool stretch of an order, replayed: the order's cumulative pool lots after it, and the pool then. */
+export interface ReplayedStretch {
+  readonly lots: number;
+  readonly pool: ConstantProductPool;
+}
+
+/**
+ * Replays a taker's AMM fills as ONE V2 swap from the pool the order started from: the stretch that
+ * takes the swap from X_{i−1} to X_i lots (cumulative) must move exactly
+ *   buy   getAmountIn(X_i) − getAmountIn(X_{i−1})      sell  getAmountOut(X_i) − getAmountOut(X_{i−1})
+ * quote atoms, so the order's pool part costs exactly one swap of its total and the pool after stretch i
+ * is one swap of X_i from the start (book fills leave the pool alone). Returns every stretch, in order;
+ * throws on the first fill that differs.
  */
 export function replayPoolFills(
   spec: MarketSpec,
   start: ConstantProductPool,
   side: 'buy' | 'sell',
   fills: readonly Fill[],
-): ConstantProductPool[] {
-  const states: ConstantProductPool[] = [];
-  let pool = start;
+): ReplayedStretch[] {
+  const stretches: ReplayedStretch[] = [];
+  let lots = 0;
+  let total = 0n;
   for (const f of fills) {
     if (f.venue !== 'amm') continue;
-    const expected = side === 'buy' ? poolBuyCost(spec, pool, f.amount) : poolSellProceeds(spec, pool, f.amount);
+    const next = lots + f.amount;
+    const nextTotal = side === 'buy' ? poolBuyCost(spec, start, next) : poolSellProceeds(spec, start, next);
+    const expected = nextTotal === null ? null : nextTotal - total;
     if (expected === null || BigInt(f.quote) !== expected) {
-      throw new Error(`AMM fill of ${f.amount} lots moved ${f.quote} quote atoms; one V2 swap at that point gives ${expected}`);
+      throw new Error(
+        `AMM fill of ${f.amount} lots (lots ${lots}→${next} of the order's swap) moved ${f.quote} quote atoms; ` +
+          `one swap from the order's start gives ${expected} for them`,
+      );
     }
-    pool = side === 'buy' ? afterBuy(spec, pool, f.amount)! : afterSell(spec, pool, f.amount);
-    states.push(pool);
+    lots = next;
+    total = nextTotal!;
+    stretches.push({ lots, pool: side === 'buy' ? afterBuy(spec, start, lots)! : afterSell(spec, start, lots) });
   }
-  return states;
+  return stretches;
 }
+
+/** The order's cumulative pool lots once it is done (0 if it never traded with the pool). */
+export const poolLotsOf = (stretches: readonly ReplayedStretch[]): number => (stretches.length === 0 ? 0 : stretches[stretches.length - 1].lots);

@@ -7,10 +7,17 @@
  * USDC atoms), taker fee 25 bps, maker fee 10 bps. Pool: 1000 IDX / 100000 USDC (price 100.00), fee
  * 30 bps, so its marginal ask is 100.3009… (10031 ticks, rounded up) and its marginal bid 99.70.
  * Every command is followed by RouterRig.check(): invariants, conservation, k.
+ *
+ * The pool rule: an order's whole pool part is ONE V2 swap from the reserves it found, taken in
+ * stretches between book levels. A stretch from X_{i−1} to X_i lots pays getAmountIn(X_i) −
+ * getAmountIn(X_{i−1}) (a sell receives getAmountOut(X_i) − getAmountOut(X_{i−1})), and a stretch ends
+ * at the most whole lots whose continuation price within that one swap (buy 10000·Q·B / (g·(B − x)²),
+ * sell 10000·g·Q·B / (10000·B + g·x)², from the starting reserves) is still within the next level's
+ * price (or the order's bound). replayPoolFills checks the first; swapAskAtMost / swapBidAtLeast the second.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { quoteInForBaseOut } from '../../src/engine/amm/uniswap-v2-math.js';
+import { quoteInForBaseOut, quoteOutForBaseIn } from '../../src/engine/amm/uniswap-v2-math.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineEvent, Fill, PlaceOrderResult, PoolEvent, TradeEvent } from '../../src/engine/events.js';
 import { feeOf } from '../../src/engine/fees.js';
@@ -25,7 +32,12 @@ import {
   kOf,
   marketsOf,
   PAIR,
+  poolBuyCost,
+  poolLotsOf,
+  poolSellProceeds,
   replayPoolFills,
+  swapAskAtMost,
+  swapBidAtLeast,
   totals,
   WIDE_SCALES,
 } from './router-fixtures.js';
@@ -71,11 +83,14 @@ describe('router: which venue goes first', () => {
     assert.deepEqual(venues(res.fills), ['book', 'amm', 'book', 'amm']);
     assert.deepEqual([res.fills[0].price, res.fills[0].amount], [10010, 200]);
     assert.deepEqual([res.fills[2].price, res.fills[2].amount], [10100, 300]);
-    const states = replayPoolFills(r.spec, start, 'buy', res.fills);
-    // the first stretch ends where one more lot would take the pool's marginal ask past 101.00
-    assert.ok(askAtMost(r.spec, states[0], 10100));
-    assert.ok(!askAtMost(r.spec, afterBuy(r.spec, states[0], 1)!, 10100));
-    assert.deepEqual(r.pool(), states[1]);
+    const stretches = replayPoolFills(r.spec, start, 'buy', res.fills);
+    // the first stretch ends where one more lot would take the swap's continuation price past 101.00
+    assert.ok(swapAskAtMost(r.spec, start, stretches[0].lots, 10100));
+    assert.ok(!swapAskAtMost(r.spec, start, stretches[0].lots + 1, 10100));
+    // the two stretches are one swap: the pool ends where one swap of all 19500 lots leaves it
+    assert.equal(stretches[1].lots, 19_500);
+    assert.deepEqual(r.pool(), afterBuy(r.spec, start, 19_500));
+    assert.equal(BigInt(totals(res.fills).ammQuote), poolBuyCost(r.spec, start, 19_500));
     assert.deepEqual(res.route, { book: 500, amm: 19_500 });
     assert.equal(res.order.status, 'filled');
   });
@@ -90,10 +105,11 @@ describe('router: which venue goes first', () => {
     assert.deepEqual(venues(res.fills), ['book', 'amm', 'book', 'amm']);
     assert.deepEqual([res.fills[0].price, res.fills[0].amount], [9990, 200]);
     assert.deepEqual([res.fills[2].price, res.fills[2].amount], [9900, 300]);
-    const states = replayPoolFills(r.spec, start, 'sell', res.fills);
-    assert.ok(bidAtLeast(r.spec, states[0], 9900));
-    assert.ok(!bidAtLeast(r.spec, afterSell(r.spec, states[0], 1), 9900));
-    assert.deepEqual(r.pool(), states[1]);
+    const stretches = replayPoolFills(r.spec, start, 'sell', res.fills);
+    assert.ok(swapBidAtLeast(r.spec, start, stretches[0].lots, 9900));
+    assert.ok(!swapBidAtLeast(r.spec, start, stretches[0].lots + 1, 9900));
+    assert.deepEqual(r.pool(), afterSell(r.spec, start, 19_500));
+    assert.equal(BigInt(totals(res.fills).ammQuote), poolSellProceeds(r.spec, start, 19_500));
     assert.deepEqual(res.route, { book: 500, amm: 19_500 });
   });
 
@@ -102,6 +118,8 @@ describe('router: which venue goes first', () => {
     const buySide = rig(0);
     rest(buySide, 'sell', [[10000, 100]]);
     assert.ok(askAtMost(buySide.spec, buySide.pool(), 10000) && !askAtMost(buySide.spec, buySide.pool(), 9999));
+    // the first lot of a swap would already pass 100.00, so the level goes first
+    assert.ok(swapAskAtMost(buySide.spec, buySide.pool(), 0, 10000) && !swapAskAtMost(buySide.spec, buySide.pool(), 1, 10000));
     buySide.deposit('t', 'USDC', 1_000_000_000_000);
     const bought = buySide.market('t', 'buy', { amount: 1000 });
     assert.deepEqual(venues(bought.fills), ['book', 'amm']);
@@ -109,6 +127,7 @@ describe('router: which venue goes first', () => {
 
     const sellSide = rig(0);
     rest(sellSide, 'buy', [[10000, 100]]);
+    assert.ok(swapBidAtLeast(sellSide.spec, sellSide.pool(), 0, 10000) && !swapBidAtLeast(sellSide.spec, sellSide.pool(), 1, 10000));
     sellSide.deposit('t', 'IDX', 10_000_000);
     const sold = sellSide.market('t', 'sell', { amount: 1000 });
     assert.deepEqual(venues(sold.fills), ['book', 'amm']);
@@ -131,9 +150,12 @@ describe('router: limits and budgets on both venues', () => {
     }
     const t = totals(res.fills);
     assert.ok(t.quote <= t.lots * 10050 * TICK_LOT);
-    const states = replayPoolFills(r.spec, start, 'buy', res.fills);
-    const end = states[states.length - 1];
-    assert.ok(askAtMost(r.spec, end, 10050) && !askAtMost(r.spec, afterBuy(r.spec, end, 1)!, 10050), 'the pool is used up to the limit');
+    const poolLots = poolLotsOf(replayPoolFills(r.spec, start, 'buy', res.fills));
+    assert.ok(
+      swapAskAtMost(r.spec, start, poolLots, 10050) && !swapAskAtMost(r.spec, start, poolLots + 1, 10050),
+      'the pool is used up to the limit',
+    );
+    assert.deepEqual(r.pool(), afterBuy(r.spec, start, poolLots));
     const remaining = 10_000 - t.lots;
     assert.equal(res.order.status, 'partially_filled');
     assert.equal(res.order.filled, t.lots);
@@ -159,9 +181,9 @@ describe('router: limits and budgets on both venues', () => {
       assert.ok(f.quote >= f.amount * 9950 * TICK_LOT, `fill of ${f.amount} lots got ${f.quote}`);
     }
     const t = totals(res.fills);
-    const states = replayPoolFills(r.spec, start, 'sell', res.fills);
-    const end = states[states.length - 1];
-    assert.ok(bidAtLeast(r.spec, end, 9950) && !bidAtLeast(r.spec, afterSell(r.spec, end, 1), 9950));
+    const poolLots = poolLotsOf(replayPoolFills(r.spec, start, 'sell', res.fills));
+    assert.ok(swapBidAtLeast(r.spec, start, poolLots, 9950) && !swapBidAtLeast(r.spec, start, poolLots + 1, 9950));
+    assert.deepEqual(r.pool(), afterSell(r.spec, start, poolLots));
     const remaining = 10_000 - t.lots;
     assert.equal(res.order.status, 'partially_filled');
     assert.deepEqual(r.h.depth().asks[0], [9950, remaining]);
@@ -181,14 +203,16 @@ describe('router: limits and budgets on both venues', () => {
     const start = r.pool();
     const res = r.market('t', 'buy', { quoteAmount: budget });
     assert.deepEqual(venues(res.fills), ['book', 'amm']);
-    replayPoolFills(r.spec, start, 'buy', res.fills);
+    const poolLots = poolLotsOf(replayPoolFills(r.spec, start, 'buy', res.fills));
     const t = totals(res.fills);
     assert.ok(t.quote <= budget);
     assert.equal(res.order.status, 'filled');
     assert.equal(res.order.filled, t.lots);
     assert.equal(r.bal('t', 'USDC').available, deposit - t.quote);
     const left = budget - t.quote;
-    assert.ok(quoteInForBaseOut(r.pool(), BigInt(LOT))! > BigInt(left), 'the pool would sell one more lot for what is left');
+    // one more lot of the order's swap costs getAmountIn(X + 1 lot) − getAmountIn(X), from the start
+    const nextLot = poolBuyCost(r.spec, start, poolLots + 1)! - poolBuyCost(r.spec, start, poolLots)!;
+    assert.ok(nextLot > BigInt(left), 'the pool would sell one more lot for what is left');
     assert.ok(r.h.depth().asks[0][0] * TICK_LOT > left, 'the book would sell one more lot for what is left');
   });
 
@@ -203,12 +227,13 @@ describe('router: limits and budgets on both venues', () => {
     assert.equal(res.order.status, 'cancelled');
     assert.equal(res.order.cancelReason, 'insufficient_balance');
     assert.deepEqual(venues(res.fills), ['book', 'amm']);
-    replayPoolFills(r.spec, start, 'buy', res.fills);
-    const end = r.pool();
-    assert.ok(askAtMost(r.spec, afterBuy(r.spec, end, 1)!, 10100), 'the next lot was still the pool’s');
+    const poolLots = poolLotsOf(replayPoolFills(r.spec, start, 'buy', res.fills));
+    assert.deepEqual(r.pool(), afterBuy(r.spec, start, poolLots));
+    assert.ok(swapAskAtMost(r.spec, start, poolLots + 1, 10100), 'the next lot was still the pool’s');
     const t = totals(res.fills);
     const left = deposit - t.quote;
-    assert.ok(quoteInForBaseOut(end, BigInt(LOT))! > BigInt(left), 'stopped only when one more pool lot was unaffordable');
+    const nextLot = poolBuyCost(r.spec, start, poolLots + 1)! - poolBuyCost(r.spec, start, poolLots)!;
+    assert.ok(nextLot > BigInt(left), 'stopped only when one more lot of its swap was unaffordable');
     const fees = res.fills.reduce((a, f) => a + f.fee, 0);
     assert.deepEqual(r.bal('t', 'USDC'), { available: left, locked: 0 });
     assert.deepEqual(r.bal('t', 'IDX'), { available: t.lots * LOT - fees, locked: 0 });
@@ -222,13 +247,28 @@ describe('router: limits and budgets on both venues', () => {
     const sold = s.market('t', 'sell', { amount: 100_000 });
     assert.equal(sold.order.cancelReason, 'insufficient_balance');
     assert.deepEqual(venues(sold.fills), ['book', 'amm']);
-    replayPoolFills(s.spec, sStart, 'sell', sold.fills);
-    assert.ok(bidAtLeast(s.spec, afterSell(s.spec, s.pool(), 1), 9900), 'the next lot was still the pool’s');
+    const sPoolLots = poolLotsOf(replayPoolFills(s.spec, sStart, 'sell', sold.fills));
+    assert.deepEqual(s.pool(), afterSell(s.spec, sStart, sPoolLots));
+    assert.ok(swapBidAtLeast(s.spec, sStart, sPoolLots + 1, 9900), 'the next lot was still the pool’s');
     const st = totals(sold.fills);
     assert.equal(st.lots, 3000);
     const sFees = sold.fills.reduce((a, f) => a + f.fee, 0);
     assert.deepEqual(s.bal('t', 'IDX'), { available: 500, locked: 0 });
     assert.deepEqual(s.bal('t', 'USDC'), { available: st.quote - sFees, locked: 0 });
+  });
+
+  it('funds that end exactly where a lot costs a whole number of atoms still stop with insufficient_balance', () => {
+    // fee 0, 1000 IDX / 100000 USDC: half the pool (500000 lots) costs exactly 10^12 atoms before
+    // rounding and 10^12 + 1 with getAmountIn's +1, so 10^12 atoms buy 499999 lots and the funds stop it
+    const r = rig(0);
+    r.deposit('t', 'USDC', 1_000_000_000_000);
+    const start = r.pool();
+    assert.equal(poolBuyCost(r.spec, start, 500_000), 1_000_000_000_001n);
+    const res = r.market('t', 'buy', { amount: 500_000 });
+    assert.deepEqual(res.route, { book: 0, amm: 499_999 });
+    assert.equal(res.order.status, 'cancelled');
+    assert.equal(res.order.cancelReason, 'insufficient_balance');
+    assert.equal(BigInt(r.bal('t', 'USDC').available), 1_000_000_000_000n - poolBuyCost(r.spec, start, 499_999)!);
   });
 });
 
@@ -243,8 +283,9 @@ describe('router: slippage, post-only, fill-or-kill', () => {
     assert.equal(resA.order.cancelReason, 'slippage_limit');
     assert.deepEqual(venues(resA.fills), ['amm', 'book', 'amm']);
     assert.deepEqual([resA.fills[1].price, resA.fills[1].amount], [10060, 50]);
-    replayPoolFills(a.spec, startA, 'buy', resA.fills);
-    assert.ok(askAtMost(a.spec, a.pool(), 10081) && !askAtMost(a.spec, afterBuy(a.spec, a.pool(), 1)!, 10081));
+    const lotsA = poolLotsOf(replayPoolFills(a.spec, startA, 'buy', resA.fills));
+    assert.ok(swapAskAtMost(a.spec, startA, lotsA, 10081) && !swapAskAtMost(a.spec, startA, lotsA + 1, 10081));
+    assert.deepEqual(a.pool(), afterBuy(a.spec, startA, lotsA));
     assert.deepEqual(a.h.depth().asks[0], [10100, 100]);
 
     // the book is best: 10010 + floor(10010 × 20 / 10000) = 10030, below the pool's 10030.09…
@@ -264,8 +305,9 @@ describe('router: slippage, post-only, fill-or-kill', () => {
     const resC = c.market('t', 'sell', { amount: 1_000_000, maxSlippageBps: 50 });
     assert.equal(resC.order.cancelReason, 'slippage_limit');
     assert.deepEqual(venues(resC.fills), ['amm', 'book', 'amm']);
-    replayPoolFills(c.spec, startC, 'sell', resC.fills);
-    assert.ok(bidAtLeast(c.spec, c.pool(), 9921) && !bidAtLeast(c.spec, afterSell(c.spec, c.pool(), 1), 9921));
+    const lotsC = poolLotsOf(replayPoolFills(c.spec, startC, 'sell', resC.fills));
+    assert.ok(swapBidAtLeast(c.spec, startC, lotsC, 9921) && !swapBidAtLeast(c.spec, startC, lotsC + 1, 9921));
+    assert.deepEqual(c.pool(), afterSell(c.spec, startC, lotsC));
     assert.deepEqual(c.h.depth().bids[0], [9900, 100]);
   });
 
@@ -292,7 +334,7 @@ describe('router: slippage, post-only, fill-or-kill', () => {
     // the pool's bid is exactly 99.70 (fee 30, price 100.00): selling any amount would take it below
     const r = rig();
     r.deposit('t', 'IDX', 1_000_000_000);
-    assert.ok(bidAtLeast(r.spec, r.pool(), 9970) && !bidAtLeast(r.spec, afterSell(r.spec, r.pool(), 1), 9970));
+    assert.ok(bidAtLeast(r.spec, r.pool(), 9970) && !swapBidAtLeast(r.spec, r.pool(), 1, 9970));
     const plain = r.limit('t', 'sell', 9970, 5);
     assert.equal(plain.fills.length, 0, 'a plain limit sell at the pool bid takes nothing');
     const post = r.limit('t', 'sell', 9970, 5, { postOnly: true });
@@ -300,6 +342,7 @@ describe('router: slippage, post-only, fill-or-kill', () => {
     // and a pool whose ask lands exactly on a tick: fee 0, price 100.00
     const z = rig(0);
     z.deposit('t', 'USDC', 1_000_000_000);
+    assert.ok(askAtMost(z.spec, z.pool(), 10000) && !swapAskAtMost(z.spec, z.pool(), 1, 10000));
     assert.equal(z.limit('t', 'buy', 10000, 5).fills.length, 0);
     assert.equal(z.limit('t', 'buy', 10000, 5, { postOnly: true }).order.status, 'open');
   });
@@ -459,25 +502,100 @@ describe('router: events, liquidity, k and conservation', () => {
   });
 });
 
-describe('router: known gap (documented, not enforced)', () => {
-  it(
-    'a routed market buy pays no more than the same order on the pool alone',
-    {
-      todo:
-        'each pool stretch is its own V2 swap, and the fee it leaves in the pool raises the price of the next ' +
-        'stretch, so splitting a large pool fill around a thin book level can cost more than one swap ' +
-        '(here 596939 USDC atoms more on 11144 USDC; see the report and router-properties.test.ts bounds)',
-    },
-    () => {
-      const buy = (withBook: boolean): number => {
-        const r = rig();
-        if (withBook) rest(r, 'sell', [[10081, 1]]);
-        r.deposit('t', 'USDC', 1_000_000_000_000_000);
-        return totals(r.market('t', 'buy', { amount: 100_000 }).fills).quote;
-      };
-      const routed = buy(true);
-      const poolOnly = buy(false);
-      assert.ok(routed <= poolOnly, `routed ${routed} > pool alone ${poolOnly} by ${routed - poolOnly}`);
-    },
-  );
+describe('router: one swap per order', () => {
+  /** The same market order with and without a thin book level (1 lot) inside its pool part. */
+  const both = (side: 'buy' | 'sell', level: number, lots: number) => {
+    const run = (withBook: boolean) => {
+      const r = rig();
+      if (withBook) rest(r, side === 'buy' ? 'sell' : 'buy', [[level, 1]]);
+      if (side === 'buy') r.deposit('t', 'USDC', 1_000_000_000_000_000);
+      else r.deposit('t', 'IDX', 1_000_000_000_000);
+      const start = r.pool();
+      const res = r.market('t', side, { amount: lots });
+      return { r, start, res, t: totals(res.fills) };
+    };
+    return { routed: run(true), poolOnly: run(false) };
+  };
+
+  it('a routed market buy pays no more than the same order on the pool alone', () => {
+    // 100 IDX (10 % of the pool) around one lot at 100.81: the pool part is split into two stretches
+    const { routed, poolOnly } = both('buy', 10081, 100_000);
+    assert.deepEqual(venues(routed.res.fills), ['amm', 'book', 'amm']);
+    assert.deepEqual(routed.res.route, { book: 1, amm: 99_999 });
+    const stretches = replayPoolFills(routed.r.spec, routed.start, 'buy', routed.res.fills);
+    assert.deepEqual(stretches.map((s) => s.lots), [routed.res.fills[0].amount, 99_999]);
+    assert.equal(BigInt(routed.t.ammQuote), poolBuyCost(routed.r.spec, routed.start, 99_999), 'the stretches cost one swap of 99999 lots');
+    assert.deepEqual(routed.r.pool(), afterBuy(routed.r.spec, routed.start, 99_999));
+    assert.ok(routed.t.quote <= poolOnly.t.quote, `routed ${routed.t.quote} > pool alone ${poolOnly.t.quote} by ${routed.t.quote - poolOnly.t.quote}`);
+    // the pool alone pays its 100000th lot at about 123.8, more than the level's 100.81
+    const lastLot = poolBuyCost(routed.r.spec, routed.start, 100_000)! - poolBuyCost(routed.r.spec, routed.start, 99_999)!;
+    assert.equal(BigInt(poolOnly.t.quote - routed.t.quote), lastLot - BigInt(10081 * TICK_LOT));
+    // why one swap: the same stretches as two separate swaps would cost more (the first swap's fee stays
+    // in the pool and raises the second's price) — more, here, than the pool alone
+    const first = stretches[0].lots;
+    const separate = poolBuyCost(routed.r.spec, routed.start, first)! + quoteInForBaseOut(stretches[0].pool, BigInt((99_999 - first) * LOT))!;
+    assert.ok(separate > BigInt(routed.t.ammQuote), 'two swaps cost more than one');
+    assert.ok(separate + BigInt(10081 * TICK_LOT) > BigInt(poolOnly.t.quote), 'as two swaps the routed order would have cost more than the pool alone');
+  });
+
+  it('a routed market sell receives no less than the same order on the pool alone', () => {
+    const { routed, poolOnly } = both('sell', 9910, 100_000);
+    assert.deepEqual(venues(routed.res.fills), ['amm', 'book', 'amm']);
+    const stretches = replayPoolFills(routed.r.spec, routed.start, 'sell', routed.res.fills);
+    assert.equal(poolLotsOf(stretches), 99_999);
+    assert.equal(BigInt(routed.t.ammQuote), poolSellProceeds(routed.r.spec, routed.start, 99_999));
+    assert.deepEqual(routed.r.pool(), afterSell(routed.r.spec, routed.start, 99_999));
+    assert.ok(routed.t.quote >= poolOnly.t.quote, `routed ${routed.t.quote} < pool alone ${poolOnly.t.quote}`);
+    const first = stretches[0].lots;
+    const separate =
+      poolSellProceeds(routed.r.spec, routed.start, first) + quoteOutForBaseIn(stretches[0].pool, BigInt((99_999 - first) * LOT))!;
+    assert.ok(separate < BigInt(routed.t.ammQuote), 'two swaps pay out less than one');
+  });
+
+  it('many thin levels: however many stretches, the pool part is one swap and the pool ends where it leaves it', () => {
+    const r = rig();
+    const levels: Array<[number, number]> = [];
+    for (let p = 10040; p <= 10400; p += 15) levels.push([p, 3]);
+    rest(r, 'sell', levels);
+    r.deposit('t', 'USDC', 10_000_000_000_000);
+    const start = r.pool();
+    const res = r.market('t', 'buy', { amount: 30_000 });
+    const t = totals(res.fills);
+    assert.ok(t.stretches >= 20, `only ${t.stretches} stretches`);
+    const stretches = replayPoolFills(r.spec, start, 'buy', res.fills);
+    assert.equal(poolLotsOf(stretches), t.ammLots);
+    assert.equal(BigInt(t.ammQuote), poolBuyCost(r.spec, start, t.ammLots));
+    assert.deepEqual(r.pool(), afterBuy(r.spec, start, t.ammLots));
+    assert.equal(poolEvents(r.events).length, 1);
+  });
+
+  it('fill-or-kill over many stretches plans the same one swap as the fill: capacity + 1 is killed, capacity fills as the IOC did', () => {
+    for (const side of ['buy', 'sell'] as const) {
+      const r = rig();
+      const levels: Array<[number, number]> = [];
+      for (let i = 0; i < 20; i++) levels.push(side === 'buy' ? [10040 + 15 * i, 3] : [9960 - 15 * i, 3]);
+      rest(r, side === 'buy' ? 'sell' : 'buy', levels);
+      r.deposit('t', 'USDC', 10_000_000_000_000);
+      r.deposit('t', 'IDX', 1_000_000_000);
+      const limit = side === 'buy' ? 10250 : 9750;
+      const markets = marketsOf(WIDE_SCALES, { baseReserve: BASE_RESERVE, quoteReserve: QUOTE_RESERVE, feeBps: 30 });
+      const twin = Engine.fromSnapshot(markets, r.engine.snapshot());
+      const ioc = twin.execute(
+        { type: 'placeOrder', time: 1, userId: 't', pair: PAIR, side, orderType: 'limit', price: limit, amount: 1_000_000, timeInForce: 'IOC' },
+        [],
+      ) as PlaceOrderResult;
+      const capacity = ioc.order.filled;
+      assert.ok(totals(ioc.fills).stretches >= 10, `${side}: only ${totals(ioc.fills).stretches} stretches`);
+      const before = stateWithoutIds(r.engine);
+      const killed = r.limit('t', side, limit, capacity + 1, { timeInForce: 'FOK' });
+      assert.equal(killed.order.cancelReason, 'fok_not_fillable', side);
+      assert.equal(stateWithoutIds(r.engine), before);
+      const start = r.pool();
+      const filled = r.limit('t', side, limit, capacity, { timeInForce: 'FOK' });
+      assert.equal(filled.order.status, 'filled', side);
+      assert.deepEqual(filled.fills, ioc.fills);
+      const lots = poolLotsOf(replayPoolFills(r.spec, start, side, filled.fills));
+      assert.deepEqual(r.pool(), side === 'buy' ? afterBuy(r.spec, start, lots) : afterSell(r.spec, start, lots));
+    }
+  });
 });

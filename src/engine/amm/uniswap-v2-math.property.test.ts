@@ -7,9 +7,8 @@ import {
   isqrt,
   marginalAsk,
   marginalBid,
-  maxBaseInWithinPrice,
-  maxBaseOutWithinPrice,
-  quoteOutForBaseIn,
+  maxSwapBaseIn,
+  maxSwapBaseOut,
   swapBaseInForQuoteOut,
   swapQuoteBudgetForBaseOut,
   swapQuoteInForBaseOut,
@@ -45,19 +44,33 @@ const moved = (p: RationalPrice, up: boolean, r: bigint): RationalPrice => {
 
 const le = (a: RationalPrice, b: RationalPrice): boolean => a.num * b.den <= b.num * a.den;
 
-/** Whether buying x leaves the pool's ask within target; checked through the swap, not the closed form. */
-const askWithin = (pool: ConstantProductPool, x: bigint, target: RationalPrice): boolean => {
-  if (x === 0n) return le(marginalAsk(pool), target);
-  const after = swapQuoteInForBaseOut(pool, x);
-  return after !== null && le(marginalAsk(after.pool), target);
+const BPS = 10_000n;
+const gOf = (pool: ConstantProductPool): bigint => BPS - BigInt(pool.feeBps);
+
+/**
+ * Whether the buy continuation price of one swap of x from the pool, 10000·Q·B / (g·(B − x)²), is within
+ * target; checked straight from the inequality, not through the closed form. False for x ≥ B.
+ */
+const buyWithin = (pool: ConstantProductPool, x: bigint, target: RationalPrice): boolean => {
+  const { baseReserve: B, quoteReserve: Q } = pool;
+  return x >= 0n && x < B && BPS * Q * B * target.den <= gOf(pool) * target.num * (B - x) ** 2n;
 };
 
-/** Whether selling x leaves the pool's bid within target (a zero-output sell still moves the reserves). */
-const bidWithin = (pool: ConstantProductPool, x: bigint, target: RationalPrice): boolean => {
-  const got = x === 0n ? 0n : (quoteOutForBaseIn(pool, x) as bigint);
-  const after = { ...pool, baseReserve: pool.baseReserve + x, quoteReserve: pool.quoteReserve - got };
-  return le(target, marginalBid(after));
+/** Whether the sell continuation price, 10000·g·Q·B / (10000·B + g·x)², is at least target. */
+const sellWithin = (pool: ConstantProductPool, x: bigint, target: RationalPrice): boolean => {
+  const { baseReserve: B, quoteReserve: Q } = pool;
+  const g = gOf(pool);
+  return x >= 0n && target.num * (BPS * B + g * x) ** 2n <= BPS * g * Q * B * target.den;
 };
+
+/** Targets: near the pool's own price (a hair to far away, either side), or any rational at all. */
+const targetArb = (pool: ConstantProductPool, own: (p: ConstantProductPool) => RationalPrice): fc.Arbitrary<RationalPrice> =>
+  fc.oneof(
+    fc.tuple(fc.boolean(), amount(80)).map(([up, r]) => moved(own(pool), up, r)),
+    fc.record({ num: amount(120), den: amount(120) }),
+    // extremes: a price of one atom per 2^k atoms or 2^k atoms per atom
+    fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 })).map(([big, k]) => (big ? { num: 1n << BigInt(k), den: 1n } : { num: 1n, den: 1n << BigInt(k) })),
+  );
 
 describe('uniswap-v2-math properties', () => {
   it('isqrt is the floor of the square root', () => {
@@ -96,35 +109,57 @@ describe('uniswap-v2-math properties', () => {
     }), 300);
   });
 
-  it('maxBaseOutWithinPrice is maximal: x keeps the ask within the target, x + 1 does not', () => {
-    run(fc.property(poolArb, fc.boolean(), amount(80), (pool, up, r) => {
-      const target = moved(marginalAsk(pool), up, r);
-      const x = maxBaseOutWithinPrice(pool, target.num, target.den);
-      if (!le(marginalAsk(pool), target)) return assert.equal(x, 0n);
-      assert.ok(askWithin(pool, x, target), `x = ${x} breaks the bound`);
-      assert.ok(x + 1n >= pool.baseReserve || !askWithin(pool, x + 1n, target), `x + 1 = ${x + 1n} still fits`);
+  it('maxSwapBaseOut is maximal: x is within the target and x + 1 is not (or x = B − 1); 0 when x = 0 is not', () => {
+    run(fc.property(poolArb.chain((pool) => fc.tuple(fc.constant(pool), targetArb(pool, marginalAsk))), ([pool, target]) => {
+      const x = maxSwapBaseOut(pool, target.num, target.den);
+      if (!buyWithin(pool, 0n, target)) return assert.equal(x, 0n);
+      assert.ok(buyWithin(pool, x, target), `x = ${x} breaks the bound`);
+      assert.ok(x === pool.baseReserve - 1n || !buyWithin(pool, x + 1n, target), `x + 1 = ${x + 1n} still fits`);
+    }), 3000);
+  });
+
+  it('maxSwapBaseIn is maximal: x is within the target and x + 1 is not; 0 when x = 0 is not', () => {
+    run(fc.property(poolArb.chain((pool) => fc.tuple(fc.constant(pool), targetArb(pool, marginalBid))), ([pool, target]) => {
+      const x = maxSwapBaseIn(pool, target.num, target.den);
+      if (!sellWithin(pool, 0n, target)) return assert.equal(x, 0n);
+      assert.ok(sellWithin(pool, x, target), `x = ${x} breaks the bound`);
+      assert.ok(!sellWithin(pool, x + 1n, target), `x + 1 = ${x + 1n} still fits`);
+    }), 3000);
+  });
+
+  it('the continuation price at x = 0 is the marginal price (ask for buys, bid for sells)', () => {
+    run(fc.property(poolArb.chain((pool) => fc.tuple(fc.constant(pool), targetArb(pool, marginalAsk))), ([pool, target]) => {
+      assert.equal(buyWithin(pool, 0n, target), le(marginalAsk(pool), target));
+      assert.equal(sellWithin(pool, 0n, target), le(target, marginalBid(pool)));
+    }), 1000);
+  });
+
+  it('both are monotone in the price: a higher target never moves less base out, nor more base in', () => {
+    run(fc.property(poolArb, targetArb({ baseReserve: 1n, quoteReserve: 1n, feeBps: 0 }, marginalAsk), amount(64), (pool, p1, bump) => {
+      // p2 = p1 · (1 + bump / 2^64) ≥ p1
+      const p2 = moved(p1, true, bump);
+      assert.ok(maxSwapBaseOut(pool, p1.num, p1.den) <= maxSwapBaseOut(pool, p2.num, p2.den));
+      assert.ok(maxSwapBaseIn(pool, p1.num, p1.den) >= maxSwapBaseIn(pool, p2.num, p2.den));
     }), 2000);
   });
 
-  it('maxBaseInWithinPrice is maximal: x keeps the bid within the target, x + 1 does not', () => {
-    run(fc.property(poolArb, fc.boolean(), amount(80), (pool, down, r) => {
-      const target = moved(marginalBid(pool), !down, r);
-      const x = maxBaseInWithinPrice(pool, target.num, target.den);
-      if (!le(target, marginalBid(pool))) return assert.equal(x, 0n);
-      assert.ok(bidWithin(pool, x, target), `x = ${x} breaks the bound`);
-      assert.ok(!bidWithin(pool, x + 1n, target), `x + 1 = ${x + 1n} still fits`);
-    }), 2000);
-  });
-
-  it('the closed forms handle arbitrary prices, not only ones near the pool', () => {
-    run(fc.property(poolArb, amount(120), amount(120), (pool, num, den) => {
-      const target = { num, den };
-      const x = maxBaseOutWithinPrice(pool, num, den);
-      assert.ok(askWithin(pool, x, target) || (x === 0n && !le(marginalAsk(pool), target)));
-      assert.ok(x + 1n >= pool.baseReserve || !askWithin(pool, x + 1n, target));
-      const y = maxBaseInWithinPrice(pool, num, den);
-      assert.ok(bidWithin(pool, y, target) || (y === 0n && !le(target, marginalBid(pool))));
-      assert.ok(!bidWithin(pool, y + 1n, target));
+  it('a stretch of the one swap within the target pays at most the target per atom (+1 atom of rounding), sells get at least it (−1)', () => {
+    // the exact cost r·Q·x/(B − x) is convex with slope = the continuation price, so any stretch [a, x]
+    // with the price at x within p costs ≤ (x − a)·p before rounding; getAmountIn adds at most one atom
+    run(fc.property(poolArb, amount(120), amount(120), amount(64), (pool, num, den, cut) => {
+      const { baseReserve: B, quoteReserve: Q, feeBps: fee } = pool;
+      const x = maxSwapBaseOut(pool, num, den);
+      if (x > 0n) {
+        const a = (x * cut) >> 64n;
+        const paid = (getAmountIn(x, Q, B, fee) as bigint) - (a === 0n ? 0n : (getAmountIn(a, Q, B, fee) as bigint));
+        assert.ok((paid - 1n) * den <= (x - a) * num, `stretch [${a}, ${x}] paid ${paid}`);
+      }
+      const y = maxSwapBaseIn(pool, num, den);
+      if (y > 0n) {
+        const a = (y * cut) >> 64n;
+        const got = (getAmountOut(y, B, Q, fee) as bigint) - (a === 0n ? 0n : (getAmountOut(a, B, Q, fee) as bigint));
+        assert.ok((got + 1n) * den >= (y - a) * num, `stretch [${a}, ${y}] got ${got}`);
+      }
     }), 2000);
   });
 });

@@ -7,8 +7,8 @@ import {
   isqrt,
   marginalAsk,
   marginalBid,
-  maxBaseInWithinPrice,
-  maxBaseOutWithinPrice,
+  maxSwapBaseIn,
+  maxSwapBaseOut,
   quoteInForBaseOut,
   quoteOutForBaseIn,
   swapBaseInForQuoteOut,
@@ -110,53 +110,92 @@ describe('router helpers', () => {
   });
 });
 
-describe('maxBaseOutWithinPrice', () => {
-  it('stops one atom short of the continuous answer when the +1 of getAmountIn overshoots', () => {
-    // continuous: B' = √(k / 4) = 500. But getAmountIn(500) = 1001 leaves the ask at 2001/500 > 4;
-    // 499 costs 997 and leaves it at 1997/501 ≤ 4.
-    const p = pool(1000n, 1000n, 0);
-    assert.equal(maxBaseOutWithinPrice(p, 4n, 1n), 499n);
-    assert.equal(quoteInForBaseOut(p, 499n), 997n);
+/**
+ * maxSwapBaseOut / maxSwapBaseIn: the most base one swap from (B, Q) can move while its continuation
+ * price (the price of the next base atom within that same swap, fee included, before rounding) stays
+ * within the target: buy 10000·Q·B / (g·(B − x)²) ≤ p, sell 10000·g·Q·B / (10000·B + g·x)² ≥ p.
+ */
+describe('maxSwapBaseOut', () => {
+  it('is 0 when the continuation price is already beyond the target at x = 0', () => {
+    // fee 30: the price of the first atom is 10000/9970 > 1
+    assert.equal(maxSwapBaseOut(pool(1000n, 1000n, 30), 1n, 1n), 0n);
+    assert.equal(maxSwapBaseOut(pool(1000n, 1000n, 30), 1n, 2n), 0n);
+    // fee 0, target exactly the pool price: x = 0 is within, x = 1 (10^6 / 999² > 1) is not
+    assert.equal(maxSwapBaseOut(pool(1000n, 1000n, 0), 1n, 1n), 0n);
+    // a reserve of one atom gives nothing (x < B)
+    assert.equal(maxSwapBaseOut(pool(1n, 1000n, 0), 10n ** 9n, 1n), 0n);
   });
 
-  it('is 0 when the ask is already at or above the target', () => {
-    const p = pool(1000n, 1000n, 30);
-    assert.equal(maxBaseOutWithinPrice(p, 1n, 1n), 0n); // ask is 1/0.997
-    assert.equal(maxBaseOutWithinPrice(pool(1000n, 1000n, 0), 1n, 1n), 0n);
+  it('lands exactly on the target when the root is whole (fee 0)', () => {
+    // Q·B / (B − x)² ≤ 4 ⇔ (1000 − x)² ≥ 250000 ⇔ x ≤ 500; at 500 the price is 10^6 / 500² = 4 exactly
+    assert.equal(maxSwapBaseOut(pool(1000n, 1000n, 0), 4n, 1n), 500n);
+    // 4000·1000 / (1000 − x)² ≤ 16 ⇔ x ≤ 500
+    assert.equal(maxSwapBaseOut(pool(1000n, 4000n, 0), 16n, 1n), 500n);
+    // 2·10^12 / (10^6 − x)² ≤ 8 ⇔ x ≤ 500000
+    assert.equal(maxSwapBaseOut(pool(1_000_000n, 2_000_000n, 0), 8n, 1n), 500_000n);
   });
 
-  it('moves the ask to the target and no further, fee included', () => {
+  it('includes the fee: 10000·Q·B·pd ≤ g·pn·(B − x)²', () => {
+    // 10^10 ≤ 9970·4·(1000 − x)²: (B − x)² ≥ 250752.25…, so B − x ≥ 501 and x = 499
+    assert.equal(maxSwapBaseOut(pool(1000n, 1000n, 30), 4n, 1n), 499n);
+    assert.ok(10n ** 10n <= 9970n * 4n * 501n ** 2n && 10n ** 10n > 9970n * 4n * 500n ** 2n);
+    // a rational target, 1/4 quote atom per base atom on an 18-decimal-like pool: exact on both sides
     const p = pool(10n ** 21n, 2n * 10n ** 9n, 30);
-    const x = maxBaseOutWithinPrice(p, 3n, 10n ** 12n);
-    assert.ok(x > 0n);
-    const within = (amount: bigint): boolean => {
-      const after = swapQuoteInForBaseOut(p, amount);
-      if (after === null) return false;
-      const ask = marginalAsk(after.pool);
-      return ask.num * 10n ** 12n <= 3n * ask.den;
-    };
-    assert.ok(within(x));
-    assert.ok(!within(x + 1n));
+    const x = maxSwapBaseOut(p, 3n, 10n ** 12n);
+    const within = (v: bigint): boolean => 10_000n * p.quoteReserve * p.baseReserve * 10n ** 12n <= 9970n * 3n * (p.baseReserve - v) ** 2n;
+    assert.ok(x > 0n && within(x) && !within(x + 1n));
+  });
+
+  it('stops at B − 1 however high the target', () => {
+    assert.equal(maxSwapBaseOut(pool(1000n, 1000n, 30), 10n ** 12n, 1n), 999n);
+    assert.equal(maxSwapBaseOut(pool(2n, 10n ** 30n, 9999), 10n ** 60n, 1n), 1n);
+  });
+
+  it('is the continuation price of ONE swap, not the marginal price at the reserves it leaves', () => {
+    // fee 0, target 4: one swap of 500 leaves reserves (500, 2001) whose marginal ask is ~4.002 > 4, but
+    // the 500th atom of the swap was still priced at 4 (the old rule stopped at 499)
+    const p = pool(1000n, 1000n, 0);
+    const after = swapQuoteInForBaseOut(p, 500n)!;
+    const ask = marginalAsk(after.pool);
+    assert.ok(ask.num > 4n * ask.den);
+    assert.equal(maxSwapBaseOut(p, 4n, 1n), 500n);
   });
 
   it('throws on a price that is not positive', () => {
-    assert.throws(() => maxBaseOutWithinPrice(pool(10n, 10n), 0n, 1n), RangeError);
-    assert.throws(() => maxBaseOutWithinPrice(pool(10n, 10n), 1n, 0n), RangeError);
+    assert.throws(() => maxSwapBaseOut(pool(10n, 10n), 0n, 1n), RangeError);
+    assert.throws(() => maxSwapBaseOut(pool(10n, 10n), 1n, 0n), RangeError);
+    assert.throws(() => maxSwapBaseOut(pool(10n, 10n), -1n, 1n), RangeError);
+    assert.throws(() => maxSwapBaseOut(pool(10n, 10n), 1n, -3n), RangeError);
   });
 });
 
-describe('maxBaseInWithinPrice', () => {
-  it('sells down to the target bid exactly when it lands on an atom', () => {
-    // no fee, target 1/4: B' = 2000, out = 500 leaves 500/2000 = 1/4; one atom more is below
-    assert.equal(maxBaseInWithinPrice(pool(1000n, 1000n, 0), 1n, 4n), 1000n);
+describe('maxSwapBaseIn', () => {
+  it('is 0 when the continuation price is already below the target at x = 0', () => {
+    // fee 30: the first atom sells for 0.997 < 1
+    assert.equal(maxSwapBaseIn(pool(1000n, 1000n, 30), 1n, 1n), 0n);
+    assert.equal(maxSwapBaseIn(pool(1000n, 1000n, 30), 2n, 1n), 0n);
+    // fee 0, target exactly the pool price: x = 0 is within, x = 1 is not
+    assert.equal(maxSwapBaseIn(pool(1000n, 1000n, 0), 1n, 1n), 0n);
   });
 
-  it('is 0 when the bid is already at or below the target', () => {
-    assert.equal(maxBaseInWithinPrice(pool(1000n, 1000n, 30), 1n, 1n), 0n);
+  it('lands exactly on the target when the root is whole (fee 0)', () => {
+    // Q·B / (B + x)² ≥ 1/4 ⇔ (1000 + x)² ≤ 4·10^6 ⇔ x ≤ 1000; at 1000 the price is 1/4 exactly
+    assert.equal(maxSwapBaseIn(pool(1000n, 1000n, 0), 1n, 4n), 1000n);
+    // 4·10^6 / (1000 + x)² ≥ 1 ⇔ x ≤ 1000
+    assert.equal(maxSwapBaseIn(pool(1000n, 4000n, 0), 1n, 1n), 1000n);
+  });
+
+  it('includes the fee: pn·(10000·B + g·x)² ≤ 10000·g·Q·B·pd', () => {
+    // (10^7 + 9970·x)² ≤ 3.988·10^14: √ = 19969977.4…, so x ≤ 9969977 / 9970 = 999.99…, x = 999
+    assert.equal(maxSwapBaseIn(pool(1000n, 1000n, 30), 1n, 4n), 999n);
+    const rhs = 10_000n * 9970n * 1000n * 1000n * 4n;
+    assert.ok((10n ** 7n + 9970n * 999n) ** 2n <= rhs && (10n ** 7n + 9970n * 1000n) ** 2n > rhs);
   });
 
   it('throws on a price that is not positive', () => {
-    assert.throws(() => maxBaseInWithinPrice(pool(10n, 10n), 0n, 1n), RangeError);
+    assert.throws(() => maxSwapBaseIn(pool(10n, 10n), 0n, 1n), RangeError);
+    assert.throws(() => maxSwapBaseIn(pool(10n, 10n), 1n, 0n), RangeError);
+    assert.throws(() => maxSwapBaseIn(pool(10n, 10n), -2n, 1n), RangeError);
   });
 });
 

@@ -8,17 +8,14 @@
  * reserve, asking for the whole reserve or more); they throw RangeError only for a caller's bug
  * (a fee outside [0, 10000), a price that is not positive).
  *
- * Marginal price, as used by a router that interleaves this pool with an order book, in quote atoms per
- * base atom at reserves (B, Q) with g = 10000 − feeBps:
+ * Marginal price of a pool at reserves (B, Q), in quote atoms per base atom, g = 10000 − feeBps:
  *   ask (what a buyer pays for the next base)    = Q · 10000 / (B · g)
  *   bid (what a seller gets for the next base)   = Q · g / (B · 10000)
  * i.e. the limits of getAmountIn(x)/x and getAmountOut(x)/x as x → 0, before rounding, fee included.
- * Why this and not getAmountIn(1) at the new reserves: one base atom is often worth far less than one
- * quote atom (18-decimal base, 6-decimal quote), so getAmountIn(1) ≥ 1 would be all rounding and make
- * the pool look worse than any book. The curve is convex, so a pool fill that ends with its marginal ask
- * at p was bought at an average of at most p (plus V2's ≤ 1-atom rounding): taking the pool while its
- * marginal ask ≤ the best book ask never pays more than the book level it skips; likewise for bids.
- * The rational is exact and monotone in the swap size, which gives the closed forms below.
+ * Why this and not getAmountIn(1): one base atom is often worth far less than one quote atom
+ * (18-decimal base, 6-decimal quote), so getAmountIn(1) ≥ 1 would be all rounding. Within one swap the
+ * price of the next atom rises continuously from there (maxSwapBaseOut / maxSwapBaseIn below), and a
+ * router compares that continuation price with book prices.
  */
 
 /** A pool's state; base/quote are the market's assets, reserves in atoms. */
@@ -42,8 +39,6 @@ export interface SwapResult {
 }
 
 const BPS = 10_000n;
-/** The closed forms land within a couple of atoms of the answer; more steps than this is a bug. */
-const MAX_CORRECTION_STEPS = 8;
 
 /** g = 10000 − feeBps, the share of the input that counts towards the curve. */
 function feeFactor(feeBps: number): bigint {
@@ -114,91 +109,46 @@ export function marginalBid(pool: ConstantProductPool): RationalPrice {
 }
 
 /**
- * The largest base amount x a buyer can take out (paying quoteInForBaseOut(x)) such that the pool's
- * marginal ask afterwards is still ≤ priceNum/priceDen; 0 if it already is above. Monotone in x, so
- * x satisfies the bound and x + 1 does not (or x + 1 would empty the pool).
- *
- * Solved in the quote paid a rather than in x: getAmountIn's rounding adds up to one quote atom, which
- * can be worth billions of base atoms, so a closed form in x could land far off; in a it cannot.
- * The answer is max over a of min(affordable(a), allowed(a)), the most base that costs at most a and
- * the most the price allows once the quote reserve is Q + a; one rises and one falls with a, so the
- * maximum sits where they cross, which for the unrounded curves is
- *   pd·g·a² + pd·Q·(g + 10000)·a + 10000·pd·Q² − pn·g²·B·Q = 0   (price pn/pd).
- * Its integer neighbours give the answer; exact checks of x + 1 guard the rounding of that window.
+ * One swap's continuation price. An order's whole pool part is ONE V2 swap from the reserves (B, Q) the
+ * order found, taken in stretches between book levels: a stretch that ends at x pays
+ * getAmountIn(x) − getAmountIn(x_before). Splitting it into separate swaps would cost more, since each
+ * swap's fee stays in the pool and raises the next swap's price.
+ * The price of the next base atom within that one swap (fee included, before rounding) is
+ *   buy:  d/dx [r·Q·x / (B − x)]          = r·Q·B / (B − x)²        with r = 10000 / g
+ *   sell: d/dx [s·Q·x / (B + s·x)]        = s·Q·B / (B + s·x)²       with s = g / 10000
+ * Both are monotone in x, so the most base within a price is a closed form with one integer sqrt.
  */
-export function maxBaseOutWithinPrice(pool: ConstantProductPool, priceNum: bigint, priceDen: bigint): bigint {
+
+/**
+ * The largest x < B such that the buy continuation price at x is ≤ priceNum/priceDen (quote atoms per
+ * base atom): 10000·Q·B·pd ≤ g·pn·(B − x)²; 0 if not even x = 0 is.
+ */
+export function maxSwapBaseOut(pool: ConstantProductPool, priceNum: bigint, priceDen: bigint): bigint {
   checkPrice(priceNum, priceDen);
   const g = feeFactor(pool.feeBps);
-  const f = BPS - g;
   const { baseReserve: B, quoteReserve: Q } = pool;
-  if (B <= 0n || Q <= 0n) return 0n;
-  const pn = priceNum;
-  const pd = priceDen;
-  const askWithin = (x: bigint): boolean => {
-    const paid = x === 0n ? 0n : (getAmountIn(x, Q, B, pool.feeBps) as bigint);
-    return (Q + paid) * BPS * pd <= pn * (B - x) * g;
-  };
-  if (!askWithin(0n)) return 0n;
-
-  const disc = (pd * Q * f) ** 2n + 4n * pd * pn * g * g * B * Q;
-  const aCross = (isqrt(disc) - pd * Q * (g + BPS)) / (2n * pd * g);
-  let best = 0n;
-  for (let a = aCross - 1n; a <= aCross + 2n; a++) {
-    if (a < 1n) continue;
-    // the most base that costs at most a: x·(Q·10000 + a·g) < a·B·g
-    const affordable = (a * B * g - 1n) / (Q * BPS + a * g);
-    // the most base that leaves the ask within the price once the quote reserve is Q + a
-    const allowed = B - ceilDiv((Q + a) * BPS * pd, pn * g);
-    const x = affordable < allowed ? affordable : allowed;
-    if (x > best) best = x;
-  }
-  return correctUpward(best, (x) => x < B && askWithin(x));
+  if (B <= 1n || Q <= 0n) return 0n;
+  // the smallest y = B − x with y²·g·pn ≥ 10000·Q·B·pd is the ceiling square root of the ceiling ratio
+  const need = ceilDiv(BPS * Q * B * priceDen, g * priceNum);
+  let y = isqrt(need);
+  if (y * y < need) y++;
+  const x = B - y;
+  if (x <= 0n) return 0n;
+  return x < B - 1n ? x : B - 1n;
 }
 
 /**
- * The largest base amount x a seller can put in (receiving quoteOutForBaseIn(x)) such that the pool's
- * marginal bid afterwards is still ≥ priceNum/priceDen; 0 if it already is below. Mirror image of
- * maxBaseOutWithinPrice, solved in the quote received q; with Qn = Q − q the crossing is
- *   g²·pd·Qn² + 10000·fee·pn·B·Qn − 10^8·pn·B·Q = 0.
+ * The largest x ≥ 0 such that the sell continuation price at x is ≥ priceNum/priceDen:
+ * pn·(10000·B + g·x)² ≤ 10000·g·Q·B·pd; 0 if not even x = 0 is.
  */
-export function maxBaseInWithinPrice(pool: ConstantProductPool, priceNum: bigint, priceDen: bigint): bigint {
+export function maxSwapBaseIn(pool: ConstantProductPool, priceNum: bigint, priceDen: bigint): bigint {
   checkPrice(priceNum, priceDen);
   const g = feeFactor(pool.feeBps);
-  const f = BPS - g;
   const { baseReserve: B, quoteReserve: Q } = pool;
   if (B <= 0n || Q <= 0n) return 0n;
-  const pn = priceNum;
-  const pd = priceDen;
-  const bidWithin = (x: bigint): boolean => {
-    const got = x === 0n ? 0n : (getAmountOut(x, B, Q, pool.feeBps) as bigint);
-    return (Q - got) * g * pd >= pn * (B + x) * BPS;
-  };
-  if (!bidWithin(0n)) return 0n;
-
-  const disc = (B * pn * f) ** 2n + 4n * g * g * pd * pn * B * Q;
-  const quoteLeft = (BPS * (isqrt(disc) - B * pn * f)) / (2n * g * g * pd);
-  const qCross = Q - quoteLeft;
-  let best = 0n;
-  for (let q = qCross - 2n; q <= qCross + 2n; q++) {
-    if (q < 0n || q >= Q) continue;
-    // the most base whose output is at most q: output ≥ q + 1 needs x·g·(Q − q − 1) ≥ (q + 1)·B·10000
-    const rest = Q - q - 1n;
-    const allowed = ((Q - q) * g * pd) / (pn * BPS) - B;
-    const unpaid = rest <= 0n ? allowed : ceilDiv((q + 1n) * B * BPS, g * rest) - 1n;
-    const x = unpaid < allowed ? unpaid : allowed;
-    if (x > best) best = x;
-  }
-  return correctUpward(best, bidWithin);
-}
-
-/** Steps a feasible estimate up to the largest x with holds(x); holds must be monotone (true, then false). */
-function correctUpward(estimate: bigint, holds: (x: bigint) => boolean): bigint {
-  let x = estimate;
-  for (let step = 0; holds(x + 1n); step++) {
-    if (step >= MAX_CORRECTION_STEPS) throw new Error(`bug: closed form missed the bound by more than ${step} atoms`);
-    x++;
-  }
-  return x;
+  const z = isqrt((BPS * g * Q * B * priceDen) / priceNum);
+  const floor = BPS * B;
+  return z <= floor ? 0n : (z - floor) / g;
 }
 
 /** The new pool, after checking that k = base × quote did not fall (the pool's own invariant). */
