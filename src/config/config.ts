@@ -97,7 +97,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     markets: loadMarkets(marketsFile ?? undefined),
     marketsFile,
     fsyncMode: oneOf(env, 'HOOATS_FSYNC', FSYNC_MODES, 'batched'),
-    snapshotEvery: int(env, 'HOOATS_SNAPSHOT_EVERY', 100_000, 1, Number.MAX_SAFE_INTEGER),
+    snapshotEvery: int(env, 'HOOATS_SNAPSHOT_EVERY', 1_000_000, 1, Number.MAX_SAFE_INTEGER),
     rateLimit: perSecond === 0 ? null : Object.freeze({ perSecond, burst }),
     bodyLimitBytes: int(env, 'HOOATS_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     wsMaxBufferedBytes: int(env, 'HOOATS_WS_MAX_BUFFERED', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
