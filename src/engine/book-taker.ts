@@ -131,11 +131,10 @@ function trade(
   market.book.reduce(maker, lots, s.stamp);
   s.touchMarket(market);
   recordTrade(s, market, taker, progress, 'book', price, lots, quote, takerFee, maker, makerFee);
-  if (maker.remaining === 0) {
-    s.forget(maker);
-    s.out.push({ type: 'orderUpdated', order: restingOrderView(maker, spec.pair, 'filled', null) });
-  } else {
-    s.out.push({ type: 'orderUpdated', order: restingOrderView(maker, spec.pair, restingStatus(maker), null) });
+  if (maker.remaining === 0) s.forget(maker);
+  if (s.emitting) {
+    const status = maker.remaining === 0 ? 'filled' : restingStatus(maker);
+    s.out.push({ type: 'orderUpdated', order: restingOrderView(maker, spec.pair, status, null) });
   }
 }
 
@@ -155,6 +154,7 @@ export function recordTrade(
 ): void {
   const spec = market.spec;
   const tradeId = s.nextTradeId++;
+  if (!s.emitting) return;
   if (progress.fills.length === 0) progress.fills = [];
   (progress.fills as Fill[]).push({
     tradeId,

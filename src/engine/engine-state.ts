@@ -28,6 +28,9 @@ export interface Market {
  * event list it appends to, and which balances and books it changed). Command handlers are free
  * functions over this object; engine.ts dispatches to them.
  */
+/** Stands in for the event list while replaying; nothing is ever pushed to it. */
+const NO_EVENTS: EngineEvent[] = Object.freeze([]) as unknown as EngineEvent[];
+
 export class EngineState {
   readonly markets: Market[];
   readonly marketByPair = new Map<string, Market>();
@@ -46,6 +49,8 @@ export class EngineState {
   stamp = 0;
   time = 0;
   out: EngineEvent[] = [];
+  /** false while replaying: the state changes exactly as usual, but no event is built */
+  emitting = true;
   // lists reused across commands; a count instead of `length = 0`, which is slow in V8
   private touchedAccounts: Account[] = [];
   private touchedAssets: number[] = [];
@@ -74,10 +79,11 @@ export class EngineState {
     });
   }
 
-  begin(time: number, out: EngineEvent[]): void {
+  begin(time: number, out: EngineEvent[] | null): void {
     this.stamp++;
     this.time = time;
-    this.out = out;
+    this.emitting = out !== null;
+    this.out = out ?? NO_EVENTS;
   }
 
   /** Records that a balance changed, so one balance event with its final value is emitted. */
@@ -105,6 +111,10 @@ export class EngineState {
 
   /** Appends the command's balance events and one book diff (and pool update) per changed market. */
   finish(): void {
+    if (!this.emitting) {
+      this.finishQuietly();
+      return;
+    }
     const out = this.out;
     const assets = this.catalogue.assets;
     for (let i = 0; i < this.touchedBalances; i++) {
@@ -133,6 +143,16 @@ export class EngineState {
     this.touchedMarketCount = 0;
   }
 
+  /** The bookkeeping of finish() without building events: book sequences still rise. */
+  private finishQuietly(): void {
+    this.touchedBalances = 0;
+    for (let i = 0; i < this.touchedMarketCount; i++) {
+      const book = this.touchedMarkets[i].book;
+      if (book.discardChanges()) book.seq++;
+    }
+    this.touchedMarketCount = 0;
+  }
+
   /** Funds a resting order holds: quote for a buy, base for a sell. */
   lockedBy(order: Order, spec: MarketSpec): number {
     return order.side === BUY ? order.remaining * order.price * spec.quoteAtomsPerTickLot : order.remaining * spec.baseAtomsPerLot;
@@ -152,7 +172,7 @@ export class EngineState {
     this.touchMarket(market);
     this.forget(order);
     const view = restingOrderView(order, spec.pair, 'cancelled', reason);
-    this.out.push({ type: 'orderUpdated', order: view });
+    if (this.emitting) this.out.push({ type: 'orderUpdated', order: view });
     return view;
   }
 

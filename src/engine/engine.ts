@@ -35,7 +35,11 @@ export class Engine {
     return this.s.catalogue;
   }
 
-  execute(cmd: Command, out: EngineEvent[]): CommandResult {
+  /**
+   * Executes one command, appending its events to `out`. With `out` null (replay) the state changes
+   * exactly the same, but no event is built and a place result carries no fills.
+   */
+  execute(cmd: Command, out: EngineEvent[] | null): CommandResult {
     const s = this.s;
     s.begin(cmd.time, out);
     let result: CommandResult;

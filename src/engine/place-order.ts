@@ -51,7 +51,7 @@ export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResul
     s.time,
   );
   const accepted = takerView(taker, order, spec.pair, 'open', null);
-  s.out.push({ type: 'orderAccepted', order: accepted });
+  if (s.emitting) s.out.push({ type: 'orderAccepted', order: accepted });
 
   const progress: TakerProgress = {
     bound: order.isMarket ? (order.side === BUY ? MAX_ATOMS : 0) : order.price,
@@ -115,7 +115,7 @@ function finish(
   // an order that went straight to the book unchanged needs no second event: the accepted one says it
   if (status !== 'open') {
     view = takerView(taker, order, spec.pair, status, reason);
-    s.out.push({ type: 'orderUpdated', order: view });
+    if (s.emitting) s.out.push({ type: 'orderUpdated', order: view });
   }
   return { ok: true, order: view, fills: progress.fills, route: { book: progress.bookLots, amm: progress.ammLots } };
 }

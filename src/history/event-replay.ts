@@ -104,12 +104,12 @@ export class EventReplay {
         const entries: DurableEntry[] = [];
         for (let i = 0; i < payloads.length; i++) {
           const seq = firstSeq + i;
-          const events: EngineEvent[] = [];
+          const events: EngineEvent[] | null = seq > silentThrough ? [] : null;
           const result = this.engine.execute(decodeCommand(payloads[i]), events);
           // only accepted commands are journaled: a refusal means the state we replay onto is wrong
           if (!result.ok) throw new ReplayMismatchError(`journal record ${seq} was refused on replay: ${result.code}`);
           this.appliedSeq = seq;
-          if (seq > silentThrough) entries.push({ seq, events });
+          if (events !== null) entries.push({ seq, events });
         }
         if (entries.length > 0) await emit(entries);
         // the sequencer shares this thread: let it in between chunks

@@ -109,14 +109,13 @@ export class Sequencer {
       engine = Engine.fromSnapshot(options.markets, decodeSnapshot(loaded.payload));
     }
     const snapshotSeq = loaded?.seq ?? 0;
-    const scratch: EngineEvent[] = [];
     const read = readJournal({
       dir: journalDir,
       fromSeq: snapshotSeq + 1,
       log,
       onRecord(seq, payload) {
-        const result = engine.execute(decodeCommand(payload), scratch);
-        scratch.length = 0;
+        // replay builds no events: nobody is told about what was already told
+        const result = engine.execute(decodeCommand(payload), null);
         // only accepted commands are journaled: a refusal now means the engine is not deterministic
         if (!result.ok) throw new ReplayDivergedError(`replaying journal record ${seq} was refused: ${result.code}`);
       },

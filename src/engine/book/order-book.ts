@@ -51,6 +51,14 @@ export class OrderBook {
     }
   }
 
+  /** Forgets the changed levels (replay builds no diffs); true when there were any. */
+  discardChanges(): boolean {
+    const n = this.touchedCount;
+    for (let i = 0; i < n; i++) this.touched[i] = null;
+    this.touchedCount = 0;
+    return n > 0;
+  }
+
   /**
    * The levels changed since the last call, as absolute totals, or null when nothing changed. A side
    * without changes gets the shared empty list (diffs are read, never changed, by their consumers).
