@@ -9,7 +9,7 @@
  *
  * The checksummed bytes (seq then payload) are contiguous, so one crc32 call covers them with no copy.
  */
-import { crc32 } from 'node:zlib';
+import { crc32Range } from './crc32.js';
 
 export const SEGMENT_MAGIC = 0x4a4f4f48; // "HOOJ" read as a little-endian u32
 export const FORMAT_VERSION = 1;
@@ -71,7 +71,7 @@ export function decodeSegmentHeader(buf: Buffer, offset: number, available: numb
 
 /** crc32 of the record at `offset` whose payload is `length` bytes: covers the seq field and the payload. */
 export function recordChecksum(buf: Buffer, offset: number, length: number): number {
-  return crc32(buf.subarray(offset + 8, offset + RECORD_HEADER_BYTES + length));
+  return crc32Range(buf, offset + 8, offset + RECORD_HEADER_BYTES + length);
 }
 
 /**

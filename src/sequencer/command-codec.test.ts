@@ -12,7 +12,12 @@ const TIME = 1_700_000_000_123;
 
 function roundTrip(encoder: CommandEncoder, cmd: Command): Command {
   // a copy: the encoder's view is only valid until its next call
-  return decodeCommand(Buffer.from(encoder.encode(cmd)));
+  return withoutUndefined(decodeCommand(Buffer.from(encoder.encode(cmd))));
+}
+
+/** Decoded orders list absent fields as undefined (one object shape); to the engine that is the same. */
+function withoutUndefined(cmd: Command): Command {
+  return Object.fromEntries(Object.entries(cmd).filter(([, v]) => v !== undefined)) as unknown as Command;
 }
 
 /** Each optional field of placeOrder, with the values it can take. */
@@ -126,7 +131,7 @@ test('a Uint8Array view that is not a Buffer decodes too', () => {
   const bytes = encoder.encode(cmd);
   const padded = new Uint8Array(bytes.length + 5);
   padded.set(bytes, 3);
-  assert.deepEqual(decodeCommand(padded.subarray(3, 3 + bytes.length)), cmd);
+  assert.deepEqual(withoutUndefined(decodeCommand(padded.subarray(3, 3 + bytes.length))), cmd);
 });
 
 // --- property ---

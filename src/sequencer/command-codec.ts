@@ -236,22 +236,24 @@ class CommandReader {
     const slippage = this.buf.readInt32LE(this.pos);
     this.pos += 4;
     const stp = STPS[this.u8()];
-    const cmd: { -readonly [K in keyof PlaceOrderCommand]: PlaceOrderCommand[K] } = {
+    // one object shape for every decoded order (absent fields are undefined, not missing): replay
+    // then runs the engine on monomorphic objects, like the sequencer's stampCommand does live
+    const cmd: { [K in keyof Required<PlaceOrderCommand>]: PlaceOrderCommand[K] } = {
       type: 'placeOrder',
       time,
       userId,
       pair,
       side,
       orderType,
+      price: Number.isNaN(price) ? undefined : price,
+      amount: Number.isNaN(amount) ? undefined : amount,
+      quoteAmount: Number.isNaN(quoteAmount) ? undefined : quoteAmount,
+      timeInForce,
+      postOnly: postOnlyCode === 0 ? undefined : postOnlyCode === 2,
+      clientOrderId: clientOrderId ?? undefined,
+      maxSlippageBps: slippage >= 0 ? slippage : undefined,
+      selfTradePrevention: stp,
     };
-    if (!Number.isNaN(price)) cmd.price = price;
-    if (!Number.isNaN(amount)) cmd.amount = amount;
-    if (!Number.isNaN(quoteAmount)) cmd.quoteAmount = quoteAmount;
-    if (timeInForce !== undefined) cmd.timeInForce = timeInForce;
-    if (postOnlyCode !== 0) cmd.postOnly = postOnlyCode === 2;
-    if (clientOrderId !== null) cmd.clientOrderId = clientOrderId;
-    if (slippage >= 0) cmd.maxSlippageBps = slippage;
-    if (stp !== undefined) cmd.selfTradePrevention = stp;
     return cmd;
   }
 
