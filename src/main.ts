@@ -1,11 +1,14 @@
 /**
- * The process that listens: read the configuration, recover the state from the data dir, serve HTTP and
- * WebSocket, and on SIGTERM/SIGINT stop accepting, finish in-flight requests, snapshot and exit 0.
+ * The process that listens: read the configuration, recover the state from the data dir, start the order
+ * history (PostgreSQL with DATABASE_URL, else SQLite in the data dir), serve HTTP and WebSocket, and on
+ * SIGTERM/SIGINT stop accepting, finish in-flight requests, snapshot, let the history catch up (for half
+ * the shutdown timeout at most) and exit 0.
  * In dev mode (no HOOATS_JWT_SECRET) it prints a day-long token and curl lines to get started.
  */
 import { pino } from 'pino';
 import { buildApp } from './api/app.js';
 import { signToken } from './api/auth.js';
+import { HistoryService } from './api/history-service.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { Sequencer } from './sequencer/sequencer.js';
 
@@ -52,9 +55,19 @@ async function main(): Promise<void> {
     snapshotEvery: config.snapshotEvery,
     log,
   });
-  const app = buildApp({ sequencer, logger: log, processMetrics: true }, config);
+  // before the first command: the writer must see every durable command after its stored progress
+  const history = await HistoryService.start({
+    sequencer,
+    dataDir: config.dataDir,
+    databaseUrl: config.history.databaseUrl,
+    log: log.child({ component: 'history' }),
+  });
+  const app = buildApp({ sequencer, history, logger: log, processMetrics: true }, config);
   const address = await app.listen({ port: config.port, host: config.host });
-  log.info({ address, dataDir: config.dataDir, fsync: config.fsyncMode, markets: config.markets.map((m) => m.pair) }, 'listening');
+  log.info(
+    { address, dataDir: config.dataDir, fsync: config.fsyncMode, markets: config.markets.map((m) => m.pair), history: history.kind },
+    'listening',
+  );
   if (config.jwtSecretGenerated) await printDevHelp(config, address);
   else process.stdout.write(`HOOATS API listening on ${address}\n`);
 
@@ -75,7 +88,11 @@ async function main(): Promise<void> {
       await app.close();
       log.info('connections closed; writing the final snapshot');
       await sequencer.close();
-      log.info({ lastSeq: sequencer.lastSeq }, 'state snapshotted; bye');
+      log.info({ lastSeq: sequencer.lastSeq }, 'state snapshotted; flushing the history');
+      const flushed = await history.close(Math.floor(config.shutdownTimeoutMs / 2));
+      const { persistedSeq } = history.status();
+      if (flushed) log.info({ persistedSeq }, 'history written; bye');
+      else log.warn({ persistedSeq, lastSeq: sequencer.lastSeq }, 'history not fully written; it catches up from the journal at the next start; bye');
       process.exit(0);
     })().catch((err: unknown) => {
       log.error({ err }, 'shutdown failed');

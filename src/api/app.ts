@@ -1,7 +1,8 @@
 /**
  * buildApp(deps, config): the HTTP + WebSocket API as a fastify instance, not yet listening (src/main.ts
- * is the process that listens). Wires the sequencer's durable events to the recent history, the book
- * mirror, the WebSocket fan-out and the stats; maps every error to the catalogue shape.
+ * is the process that listens). Wires the sequencer's durable events to the book mirror, the WebSocket
+ * fan-out and the stats, and the routes to the order history (a HistoryService the caller started);
+ * maps every error to the catalogue shape.
  */
 import type { Socket } from 'node:net';
 import { Ajv } from 'ajv';
@@ -15,12 +16,12 @@ import { Authenticator } from './auth.js';
 import { BookMirror } from './book-mirror.js';
 import type { AppContext } from './context.js';
 import { DurableFeed } from './durable-feed.js';
+import type { HistoryService } from './history-service.js';
 import { Markets } from './markets.js';
 import { OpenApiBuilder } from './openapi.js';
 import { OrderEntry } from './order-entry.js';
 import { PrometheusMetrics } from './prometheus.js';
 import { RateLimiter } from './rate-limit.js';
-import { RecentHistory } from './recent-history.js';
 import { adminRoutes } from './routes/admin.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
@@ -30,6 +31,12 @@ import { WsHub } from './ws/ws-hub.js';
 export interface AppDeps {
   /** opened (recovered) and not yet used: the book mirror starts from its current state */
   readonly sequencer: Sequencer;
+  /**
+   * The order and trade history, started on the same sequencer (HistoryService.start) and closed by the
+   * caller after sequencer.close(). Without it, history reads (closed orders, fills, trades, candles,
+   * ticker) answer 503.
+   */
+  readonly history?: HistoryService | null;
   readonly logger?: FastifyBaseLogger;
   readonly now?: () => number;
   /** default process metrics in /metrics (off in tests that build many apps) */
@@ -95,12 +102,8 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
   const markets = new Markets(engine.catalogue);
   const stats = new ApiStats(now);
   const feed = new DurableFeed(sequencer, (err, seq) => app.log.error({ err, seq }, 'a durable-event consumer failed'));
-  const history = new RecentHistory(config.history, (pair) => {
-    const spec = markets.get(pair)!.spec;
-    return [spec.base, spec.quote];
-  });
+  const history = deps.history ?? null;
   const mirror = new BookMirror(engine.catalogue.markets.map((spec) => engine.depth(spec.pair)!));
-  feed.add((_seq, events) => history.apply(events));
   feed.add((_seq, events) => {
     for (const e of events) {
       if (e.type === 'book') mirror.apply(e);
@@ -118,7 +121,7 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
     auth: new Authenticator(config.jwtSecret),
     limiter: config.rateLimit === null ? null : new RateLimiter(config.rateLimit, now),
     stats,
-    prom: new PrometheusMetrics(stats, sequencer, deps.processMetrics ?? false),
+    prom: new PrometheusMetrics(stats, sequencer, history, deps.processMetrics ?? false),
     log: app.log,
     now,
     lifecycle: { closing: false },

@@ -1,23 +1,25 @@
 /** What the routes and the WebSocket server share: built once by buildApp, passed to each. */
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig } from '../config/config.js';
+import { parseCursor } from '../history/format.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import { ApiError } from './api-error.js';
 import type { ApiStats } from './api-stats.js';
 import type { Authenticator } from './auth.js';
 import type { BookMirror } from './book-mirror.js';
 import type { DurableFeed } from './durable-feed.js';
+import type { HistoryService } from './history-service.js';
 import type { Markets } from './markets.js';
 import type { OrderEntry } from './order-entry.js';
 import type { PrometheusMetrics } from './prometheus.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { RecentHistory } from './recent-history.js';
 
 export interface AppContext {
   readonly config: AppConfig;
   readonly sequencer: Sequencer;
   readonly markets: Markets;
-  readonly history: RecentHistory;
+  /** the order and trade history; null when the server runs without one (history reads answer 503) */
+  readonly history: HistoryService | null;
   readonly mirror: BookMirror;
   readonly feed: DurableFeed;
   readonly entry: OrderEntry;
@@ -34,13 +36,32 @@ export interface AppContext {
 /**
  * Reads engine state and answers only once everything it may include is durable and published: the
  * engine applies commands before the journal holds them, so `read` could see a command a crash would
- * take back. `after` runs once settled (reads of the recent history belong there).
+ * take back. `after` runs once settled.
  */
 export async function durableRead<T, U = T>(ctx: AppContext, read: () => T, after?: (value: T) => U): Promise<U> {
   const seen = ctx.sequencer.lastSeq;
   const value = read();
   await ctx.feed.settle(seen);
   return after === undefined ? (value as unknown as U) : after(value);
+}
+
+/**
+ * durableRead that also returns the sequence number the engine state was read at (everything up to it is
+ * durable and published when this resolves), for answers that combine the engine with the history.
+ */
+export async function durableReadAt<T>(ctx: AppContext, read: () => T): Promise<{ value: T; seq: number }> {
+  const seq = ctx.sequencer.lastSeq;
+  const value = read();
+  await ctx.feed.settle(seq);
+  return { value, seq };
+}
+
+/** A `?cursor=` (schema-checked digits) → the id the store pages by; undefined when absent. */
+export function cursorOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const cursor = parseCursor(text);
+  if (cursor === null) throw new ApiError('VALIDATION_ERROR', 'cursor must be the nextCursor of a previous page');
+  return cursor;
 }
 
 export function marketOf(ctx: AppContext, pair: string) {

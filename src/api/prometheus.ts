@@ -5,14 +5,18 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Sequencer } from '../sequencer/sequencer.js';
+import type { HistoryWriterState } from '../history/history-writer.js';
 import type { ApiStats } from './api-stats.js';
+import type { HistoryService } from './history-service.js';
+
+const HISTORY_STATES: readonly HistoryWriterState[] = ['starting', 'ok', 'catching_up', 'backing_off', 'stalled', 'stopped'];
 
 export class PrometheusMetrics {
   readonly registry = new Registry();
   private readonly latency: Histogram<'route'>;
   private readonly byRoute = new Map<string, { observe(v: number): void }>();
 
-  constructor(stats: ApiStats, sequencer: Sequencer, defaults = true) {
+  constructor(stats: ApiStats, sequencer: Sequencer, history: HistoryService | null, defaults = true) {
     const registers = [this.registry];
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'hooats_' });
     this.latency = new Histogram({
@@ -92,6 +96,50 @@ export class PrometheusMetrics {
         this.inc(stats.wsSlowConsumersClosed);
       },
     });
+    if (history !== null) this.historyMetrics(history, registers);
+  }
+
+  private historyMetrics(history: HistoryService, registers: Registry[]): void {
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    gauge('hooats_history_lag', 'Durable commands not yet in the history store (durable seq - persisted seq)', () => history.writer.lag);
+    gauge('hooats_history_persisted_seq', 'Every command up to this sequence number is in the history store (-1: not read yet)', () =>
+      history.writer.persistedSeq,
+    );
+    gauge('hooats_history_queued_commands', 'Durable commands queued for the history writer', () => history.status().queuedCommands);
+    gauge('hooats_history_consecutive_failures', 'History store failures since its last success', () => history.status().consecutiveFailures);
+    new Gauge({
+      name: 'hooats_history_state',
+      help: 'History writer state: 1 for the current one (ok, catching_up, backing_off, stalled, ...)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const current = history.writer.state;
+        for (const state of HISTORY_STATES) this.set({ state }, state === current ? 1 : 0);
+      },
+    });
+    counter('hooats_history_overflows_total', 'Times the history queue passed its bound and was dropped (regenerated from the journal)', () =>
+      history.status().overflows,
+    );
+    counter('hooats_history_write_failures_total', 'Failed history store writes (each is retried with back-off)', () => history.writeFailures);
+    counter('hooats_history_read_failures_total', 'History queries of the API that failed (answered 503)', () => history.readFailures);
   }
 
   observe(route: string, seconds: number): void {

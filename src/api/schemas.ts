@@ -102,10 +102,26 @@ export const fill = {
   },
 } as const;
 
+/** A cursor for the next page: the `nextCursor` of the previous answer (an id, as a string). */
+export const cursorParam = {
+  type: 'string',
+  pattern: '^[1-9][0-9]{0,15}$',
+  description: 'the nextCursor of the previous page; the page then holds only items with a smaller id',
+} as const;
+const nextCursor = { ...nullableString, description: 'pass as ?cursor= for the next page; null on the last page' } as const;
+
 export const userFill = {
   type: 'object',
-  properties: { ...fill.properties, orderId: str, pair: str, side: { enum: ['buy', 'sell'] }, time: { type: 'integer' } },
+  properties: {
+    id: { type: 'string', description: 'fill id (trade id × 2, + 1 for the maker side): the pagination key' },
+    ...fill.properties,
+    orderId: str,
+    pair: str,
+    side: { enum: ['buy', 'sell'] },
+    time: { type: 'integer' },
+  },
 } as const;
+export const fillsResponse = { type: 'object', properties: { fills: { type: 'array', items: userFill }, nextCursor } } as const;
 
 const placeOrderProperties = {
   order,
@@ -126,7 +142,7 @@ export const batchResult = {
 export const batchResponse = { type: 'object', properties: { results: { type: 'array', items: batchResult } } } as const;
 
 export const orderResponse = { type: 'object', properties: { order } } as const;
-export const ordersResponse = { type: 'object', properties: { orders: { type: 'array', items: order } } } as const;
+export const ordersResponse = { type: 'object', properties: { orders: { type: 'array', items: order }, nextCursor } } as const;
 export const cancelledResponse = { type: 'object', properties: { cancelled: { type: 'array', items: str } } } as const;
 
 export const trade = {
@@ -139,6 +155,42 @@ export const trade = {
     takerSide: { enum: ['buy', 'sell'] },
     venue: { enum: ['book', 'amm'] },
     time: { type: 'integer' },
+  },
+} as const;
+
+export const tradesResponse = { type: 'object', properties: { trades: { type: 'array', items: trade }, nextCursor } } as const;
+
+export const candle = {
+  type: 'object',
+  properties: {
+    time: { type: 'integer', description: 'start of the interval, ms since the Unix epoch (UTC-aligned)' },
+    open: str,
+    high: str,
+    low: str,
+    close: str,
+    volume: { type: 'string', description: 'base volume' },
+    quoteVolume: { type: 'string', description: 'quote volume' },
+    trades: { type: 'integer' },
+  },
+} as const;
+export const candlesResponse = {
+  type: 'object',
+  properties: { pair: str, interval: str, candles: { type: 'array', items: candle } },
+} as const;
+
+export const tickerResponse = {
+  type: 'object',
+  properties: {
+    pair: str,
+    last: nullableString,
+    bestBid: nullableString,
+    bestAsk: nullableString,
+    ammPrice: nullableString,
+    volume24h: str,
+    quoteVolume24h: str,
+    high24h: nullableString,
+    low24h: nullableString,
+    trades24h: { type: 'integer' },
   },
 } as const;
 

@@ -17,11 +17,14 @@ export interface RateLimitConfig {
   readonly burst: number;
 }
 
-export interface HistoryLimits {
-  readonly ordersPerUser: number;
-  readonly fillsPerUser: number;
-  readonly tradesPerPair: number;
-  readonly users: number;
+export interface HistoryConfig {
+  /** PostgreSQL connection string (DATABASE_URL); null: the SQLite file history.sqlite in the data dir */
+  readonly databaseUrl: string | null;
+  /**
+   * How long a history read waits for the history writer to hold everything the client may already have
+   * been told (a fill just confirmed, say) before answering 503 UNAVAILABLE.
+   */
+  readonly readWaitMs: number;
 }
 
 export interface AppConfig {
@@ -43,8 +46,8 @@ export interface AppConfig {
   /** a WebSocket whose unsent data passes this is closed as a slow consumer */
   readonly wsMaxBufferedBytes: number;
   readonly logLevel: string;
-  readonly history: HistoryLimits;
-  /** how long shutdown waits for in-flight requests before giving up */
+  readonly history: HistoryConfig;
+  /** how long shutdown may take in all (requests, snapshot, history flush) before the process gives up */
   readonly shutdownTimeoutMs: number;
 }
 
@@ -80,6 +83,14 @@ function jwtSecret(env: Env): { secret: string; generated: boolean } {
   return { secret: raw, generated: false };
 }
 
+function databaseUrl(env: Env): string | null {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return null;
+  // the URL may hold a password: the message never repeats it
+  if (!/^postgres(ql)?:\/\/./.test(raw)) throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  return raw;
+}
+
 /** Reads and validates the configuration; throws ConfigError with a message for the operator. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const host = env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST;
@@ -103,10 +114,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     wsMaxBufferedBytes: int(env, 'HOOATS_WS_MAX_BUFFERED', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: oneOf(env, 'HOOATS_LOG_LEVEL', LOG_LEVELS, 'info'),
     history: Object.freeze({
-      ordersPerUser: int(env, 'HOOATS_HISTORY_ORDERS_PER_USER', 1000, 1, 1_000_000),
-      fillsPerUser: int(env, 'HOOATS_HISTORY_FILLS_PER_USER', 1000, 1, 1_000_000),
-      tradesPerPair: int(env, 'HOOATS_HISTORY_TRADES_PER_PAIR', 1000, 1, 1_000_000),
-      users: int(env, 'HOOATS_HISTORY_USERS', 100_000, 1, 10_000_000),
+      databaseUrl: databaseUrl(env),
+      readWaitMs: int(env, 'HOOATS_HISTORY_READ_WAIT_MS', 2_000, 0, 60_000),
     }),
     shutdownTimeoutMs: int(env, 'HOOATS_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };

@@ -123,6 +123,9 @@ export class PgHistoryStore implements HistoryStore {
     }
     // an idle connection that the server drops must not crash the process; the next query reconnects
     this.pool.on('error', (err) => options.log?.warn({ err }, 'history database connection lost'));
+    // nor one dropped while checked out (inside a write transaction): the statement in flight fails,
+    // the writer retries, and the broken connection is discarded when released
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.sql = writeStatements(this.t);
   }
 

@@ -6,9 +6,10 @@
  * Rejected commands change nothing and are not journaled; they are answered once everything before them
  * is durable, so even a refusal never rests on state a crash could take back.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadLatestSnapshot, pruneSnapshots, writeSnapshot } from '../durability/snapshot-store.js';
+import { syncDirectory } from '../durability/journal-io.js';
+import { loadLatestSnapshot, pruneSnapshots, snapshotFileName, writeSnapshot } from '../durability/snapshot-store.js';
 import { JournalWriter, type FsyncMode, type JournalIo } from '../durability/journal-writer.js';
 import { readJournal, type TornTail } from '../durability/journal-reader.js';
 import { pruneSegments } from '../durability/prune.js';
@@ -17,6 +18,7 @@ import type { Command, PlaceOrderCommand } from '../engine/commands.js';
 import { Engine } from '../engine/engine.js';
 import type { CommandResult, EngineEvent } from '../engine/events.js';
 import type { MarketCatalogue, MarketConfig } from '../engine/market.js';
+import { retentionPlan } from '../history/retention.js';
 import { CommandEncoder, UnencodableCommandError, decodeCommand } from './command-codec.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 
@@ -59,7 +61,17 @@ export interface RecoveryReport {
   readonly millis: number;
 }
 
-export type DurableListener = (seq: number, events: readonly EngineEvent[]) => void;
+/**
+ * Called once per durable command, in sequence order: its sequence number, its events and the time the
+ * sequencer stamped on it (ms since the epoch; the events of a cancel carry no time of their own).
+ */
+export type DurableListener = (seq: number, events: readonly EngineEvent[], time: number) => void;
+
+/** The oldest journal sequence a late reader may still need (see `Sequencer.retain`). */
+export type RetainFrom = () => number;
+
+/** Snapshots the sequencer keeps for its own recovery (a damaged newest one falls back to the other). */
+const KEEP_SNAPSHOTS = 2;
 
 /**
  * Commands between periodic snapshots when the options do not say. Capturing and encoding a snapshot
@@ -76,8 +88,10 @@ export class ReplayDivergedError extends Error {}
 export class Sequencer {
   private readonly encoder = new CommandEncoder();
   private readonly listeners: DurableListener[] = [];
+  private readonly retainers: RetainFrom[] = [];
   private readonly unpublishedSeqs: number[] = [];
   private readonly unpublishedEvents: EngineEvent[][] = [];
+  private readonly unpublishedTimes: number[] = [];
   private publishWatch = false;
   private lastSnapshotSeq: number;
   private snapshotting: Promise<void> | null = null;
@@ -179,6 +193,7 @@ export class Sequencer {
     if (this.listeners.length > 0) {
       this.unpublishedSeqs.push(seq);
       this.unpublishedEvents.push(events);
+      this.unpublishedTimes.push(cmd.time);
       this.watchForPublish(seq);
     }
     if (seq - this.lastSnapshotSeq >= (this.options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY) && this.snapshotting === null) {
@@ -205,6 +220,36 @@ export class Sequencer {
   }
 
   /**
+   * Registers a late reader of the journal (the history writer): `retainFrom()` is the oldest sequence it
+   * may still have to read. Snapshot pruning then keeps, besides the newest two snapshots, the newest
+   * snapshot with seq < retainFrom() and every journal segment after it (src/history/retention.ts); with
+   * no snapshot that old, no segment is deleted. Returns the function that unregisters it.
+   */
+  retain(retainFrom: RetainFrom): () => void {
+    this.retainers.push(retainFrom);
+    return () => {
+      const i = this.retainers.indexOf(retainFrom);
+      if (i >= 0) this.retainers.splice(i, 1);
+    };
+  }
+
+  /** The lowest retainFrom() of the registered readers; Infinity with none; 1 (keep all) if one throws or answers NaN. */
+  private retainFrom(): number {
+    let min = Infinity;
+    for (const f of this.retainers) {
+      try {
+        const seq = f();
+        // a reader that answers nonsense must not make pruning delete what it needs: keep everything
+        min = Math.min(min, Number.isNaN(seq) ? 1 : seq);
+      } catch (err) {
+        this.log.error({ err }, 'a retention callback threw; pruning keeps the whole journal this time');
+        min = 1;
+      }
+    }
+    return min;
+  }
+
+  /**
    * Waits for the oldest unpublished command, so that any flush that makes progress wakes the watch
    * (this does not rely on how the writer groups records into flushes).
    */
@@ -227,11 +272,12 @@ export class Sequencer {
     const durable = this.journal.durableSeq;
     const seqs = this.unpublishedSeqs;
     const events = this.unpublishedEvents;
+    const times = this.unpublishedTimes;
     let n = 0;
     while (n < seqs.length && seqs[n] <= durable) {
       for (const listener of this.listeners) {
         try {
-          listener(seqs[n], events[n]);
+          listener(seqs[n], events[n], times[n]);
         } catch (err) {
           // one faulty consumer must not stop the others or make the stream skip or repeat a command
           this.log.error({ err, seq: seqs[n] }, 'onDurable listener threw');
@@ -241,6 +287,7 @@ export class Sequencer {
     }
     seqs.splice(0, n);
     events.splice(0, n);
+    times.splice(0, n);
     if (seqs.length > 0) this.watchForPublish(seqs[0]);
   }
 
@@ -248,7 +295,7 @@ export class Sequencer {
    * Snapshots the state as of now. The state is captured synchronously; the file is written once the
    * journal holds everything up to it (a snapshot must never be ahead of the durable journal). Old
    * segments go only when the oldest snapshot kept covers them, so a damaged newest snapshot can fall
-   * back to the one before.
+   * back to the one before. Late readers registered with `retain` keep what they still need.
    */
   async snapshot(): Promise<void> {
     const seq = this.journal.lastAppendedSeq;
@@ -259,10 +306,18 @@ export class Sequencer {
       await this.journal.whenDurable(seq);
       const dir = join(this.options.dataDir, 'snapshots');
       await writeSnapshot(dir, seq, payload);
-      await pruneSnapshots(dir, 2);
-      const kept = await loadOldestKeptSeq(dir);
-      if (kept !== null) await pruneSegments(join(this.options.dataDir, 'journal'), kept);
-      this.log.info({ seq, bytes: payload.length }, 'snapshot written');
+      // read after the snapshot is written: a reader only moves forward, so a later value keeps less
+      const retainFrom = this.retainFrom();
+      const plan = retentionPlan(await listSnapshotSeqs(dir), KEEP_SNAPSHOTS, retainFrom);
+      for (const old of plan.deleteSnapshots) await unlink(join(dir, snapshotFileName(old)));
+      if (plan.deleteSnapshots.length > 0) await syncDirectory(dir);
+      // with every snapshot kept, this only removes .tmp leftovers of crashed writes
+      await pruneSnapshots(dir, Number.MAX_SAFE_INTEGER);
+      if (plan.coveredSeq > 0) await pruneSegments(join(this.options.dataDir, 'journal'), plan.coveredSeq);
+      this.log.info(
+        { seq, bytes: payload.length, ...(Number.isFinite(retainFrom) ? { retainFrom, keptSnapshots: plan.keepSnapshots } : {}) },
+        'snapshot written',
+      );
     } catch (err) {
       this.log.error({ err, seq }, 'snapshot failed');
     }
@@ -319,10 +374,10 @@ export function stampCommand(input: CommandInput, time: number): Command {
   }
 }
 
-async function loadOldestKeptSeq(dir: string): Promise<number | null> {
-  const seqs = (await readdir(dir))
+/** The seqs of the snapshot files in `dir` (not the .tmp leftovers), in no particular order. */
+async function listSnapshotSeqs(dir: string): Promise<number[]> {
+  return (await readdir(dir))
     .map((name) => /^snapshot-(\d+)\.snap$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]));
-  return seqs.length === 0 ? null : Math.min(...seqs);
 }

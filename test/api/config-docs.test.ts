@@ -19,6 +19,7 @@ describe('configuration', () => {
     assert.ok(c.jwtSecret.length >= 32);
     assert.ok(c.rateLimit !== null && c.rateLimit.perSecond > 0);
     assert.ok(Object.isFrozen(c));
+    assert.deepEqual(c.history, { databaseUrl: null, readWaitMs: 2000 });
     assert.throws(() => ((c as { port: number }).port = 1));
   });
 
@@ -31,6 +32,11 @@ describe('configuration', () => {
       [8080, '0.0.0.0', '/tmp/x', 'always', null, 4096, 2048, false]);
   });
 
+  it('reads DATABASE_URL for the history and never repeats it in an error', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x' }).history.databaseUrl, 'postgres://u:p@db:5432/x');
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://u:secret@db/x' }), (e: unknown) => e instanceof ConfigError && !e.message.includes('secret'));
+  });
+
   it('refuses bad values with a message naming the setting', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ PORT: 'abc' }, /PORT/],
@@ -40,6 +46,8 @@ describe('configuration', () => {
       [{ HOOATS_BODY_LIMIT: '-5' }, /HOOATS_BODY_LIMIT/],
       [{ HOOATS_MARKETS: '/nonexistent/markets.json' }, /HOOATS_MARKETS/],
       [{ HOST: 'bad host!' }, /HOST/],
+      [{ DATABASE_URL: 'mysql://user:secret@db/x' }, /DATABASE_URL/],
+      [{ HOOATS_HISTORY_READ_WAIT_MS: '-1' }, /HOOATS_HISTORY_READ_WAIT_MS/],
     ];
     for (const [env, pattern] of cases) assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && pattern.test(e.message));
   });
@@ -86,7 +94,7 @@ describe('docs/API.md', () => {
     for (const path of ['/api/health', '/api/trading/v2/markets', '/api/orderbook/:pair', '/api/trading/v2/market/:pair',
       '/api/trading/v2/trades/:pair', '/api/performance/metrics', '/metrics', '/api/trading/v2/orders', '/api/trading/v2/orders/:id',
       '/api/trading/v2/batch', '/api/trading/v2/fills', '/api/trading/v2/balances', '/api/admin/deposits', '/api/admin/withdrawals',
-      '/api/admin/balances/:userId', '/api/docs/openapi.json']) {
+      '/api/admin/balances/:userId', '/api/docs/openapi.json', '/api/trading/v2/candles/:pair']) {
       assert.ok(doc.includes(path), `docs/API.md mentions ${path}`);
     }
     for (const op of ['auth', 'subscribe', 'unsubscribe', 'order', 'cancel', 'batch', 'ping']) assert.ok(doc.includes(`"op": "${op}"`), op);

@@ -9,8 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocket } from 'ws';
 import { buildApp } from '../../src/api/app.js';
 import { signToken, type Scope } from '../../src/api/auth.js';
+import { HistoryService, type HistoryServiceOptions } from '../../src/api/history-service.js';
 import { configFor, type AppConfig } from '../../src/config/config.js';
 import type { MarketConfig } from '../../src/engine/market.js';
+import type { HistoryStore } from '../../src/history/types.js';
 import { Sequencer, type SequencerOptions } from '../../src/sequencer/sequencer.js';
 
 export const SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -32,10 +34,11 @@ export interface Server {
   readonly wsUrl: string;
   readonly app: FastifyInstance;
   readonly sequencer: Sequencer;
+  readonly history: HistoryService;
   readonly dataDir: string;
   readonly config: AppConfig;
   token(userId: string, scopes?: Scope[]): Promise<string>;
-  /** closes the app and the sequencer; removes the data dir unless keepData */
+  /** closes the app, the sequencer and the history (as main.ts does); removes the data dir unless keepData */
   close(keepData?: boolean): Promise<void>;
 }
 
@@ -43,13 +46,31 @@ export interface StartOptions {
   env?: Record<string, string>;
   dataDir?: string;
   sequencer?: Partial<SequencerOptions>;
+  /** the history store (closed with the server); default: from the config, i.e. SQLite in the data dir */
+  historyStore?: HistoryStore;
+  historyWriter?: HistoryServiceOptions['writer'];
+  /** the clock of the sequencer (command times) and of the app (24 h ticker window) */
+  now?: () => number;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<Server> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hooats-api-'));
   const config = configFor({ HOOATS_JWT_SECRET: SECRET, HOOATS_DATA_DIR: dataDir, HOOATS_FSYNC: 'none', PORT: '0', ...options.env });
-  const sequencer = await Sequencer.open({ markets: MARKETS, dataDir, fsyncMode: config.fsyncMode, ...options.sequencer });
-  const app = buildApp({ sequencer }, config);
+  const sequencer = await Sequencer.open({
+    markets: MARKETS,
+    dataDir,
+    fsyncMode: config.fsyncMode,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...options.sequencer,
+  });
+  const history = await HistoryService.start({
+    sequencer,
+    dataDir,
+    databaseUrl: config.history.databaseUrl,
+    store: options.historyStore,
+    writer: options.historyWriter,
+  });
+  const app = buildApp({ sequencer, history, now: options.now }, config);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   let closed = false;
   return {
@@ -57,6 +78,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     wsUrl: address.replace(/^http/, 'ws') + '/ws',
     app,
     sequencer,
+    history,
     dataDir,
     config,
     token: (userId, scopes = ['trade']) => signToken(SECRET, userId, scopes),
@@ -65,6 +87,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
       closed = true;
       await app.close();
       await sequencer.close().catch(() => undefined);
+      await history.close(2_000);
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -23,6 +23,11 @@ describe('operations endpoints', () => {
     assert.equal(r.body.status, 'ok');
     assert.equal(r.body.journal.healthy, true);
     assert.ok(r.body.journal.durableSeq >= 4);
+    // the history's state is reported, informational only
+    assert.equal(r.body.history.store, 'sqlite');
+    assert.ok(['starting', 'ok', 'catching_up'].includes(r.body.history.state));
+    assert.equal(typeof r.body.history.lag, 'number');
+    assert.equal(typeof r.body.history.persistedSeq, 'number');
   });
 
   it('exposes Prometheus metrics: orders, rejections, latency, journal, WS clients', async () => {
@@ -37,6 +42,10 @@ describe('operations endpoints', () => {
     assert.match(text, /hooats_journal_fsyncs_total \d+/);
     assert.match(text, /hooats_journal_bytes_total [1-9]\d*/);
     assert.match(text, /hooats_ws_clients 0/);
+    assert.match(text, /^hooats_history_lag \d+$/m);
+    assert.match(text, /^hooats_history_state\{state="ok"\} [01]$/m);
+    assert.match(text, /^hooats_history_overflows_total 0$/m);
+    assert.match(text, /^hooats_history_write_failures_total 0$/m);
   });
 
   it('reports measured performance figures', async () => {
@@ -59,7 +68,7 @@ describe('operations endpoints', () => {
       '/api/health', '/api/trading/v2/markets', '/api/orderbook/{pair}', '/api/trading/v2/market/{pair}',
       '/api/trading/v2/trades/{pair}', '/api/trading/v2/orders', '/api/trading/v2/orders/{id}', '/api/trading/v2/batch',
       '/api/trading/v2/fills', '/api/trading/v2/balances', '/api/admin/deposits', '/api/admin/withdrawals',
-      '/api/admin/balances/{userId}', '/metrics', '/api/performance/metrics',
+      '/api/admin/balances/{userId}', '/metrics', '/api/performance/metrics', '/api/trading/v2/candles/{pair}',
     ]) {
       assert.ok(paths[p] !== undefined, `documents ${p}`);
     }

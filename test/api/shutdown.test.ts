@@ -1,6 +1,7 @@
 /**
  * The real process (src/main.ts): SIGTERM stops it cleanly (exit 0, in-flight requests answered, a
- * final snapshot written), and a restart on the same data dir shows the same balances and open orders.
+ * final snapshot written, the order history flushed), and a restart on the same data dir shows the same
+ * balances, open orders and order history.
  * Also: a bad configuration exits 1 with a clear message.
  */
 import assert from 'node:assert/strict';
@@ -28,6 +29,9 @@ describe('process lifecycle', () => {
     const order = { pair: 'HYPERINDEX-USDC', side: 'buy', type: 'limit', price: '0.5', amount: '10' };
     const placed = await api(first.url, 'POST', '/api/trading/v2/orders', trader, order);
     assert.equal(placed.status, 201);
+    const gone = await api(first.url, 'POST', '/api/trading/v2/orders', trader, { ...order, price: '0.4' });
+    const cancelled = await api(first.url, 'DELETE', `/api/trading/v2/orders/${gone.body.order.id}`, trader);
+    assert.equal(cancelled.body.order.status, 'cancelled');
     const ws = await WsClient.open(first.url.replace(/^http/, 'ws') + '/ws');
 
     // a burst in flight when the signal arrives: every answer must be a success or a clean 503
@@ -53,6 +57,12 @@ describe('process lifecycle', () => {
       assert.equal(bal.body.balances.USDC.locked, (accepted * 5).toFixed(7));
       assert.equal(bal.body.balances.USDC.available, (500 - accepted * 5).toFixed(7));
       assert.ok(open.body.orders.some((o: any) => o.id === placed.body.order.id));
+      // the order history (SQLite in the data dir) was flushed at shutdown and is read again
+      assert.ok(existsSync(join(dataDir, 'history.sqlite')));
+      const health = await api(second.url, 'GET', '/api/health', trader);
+      assert.equal(health.body.history.store, 'sqlite');
+      const closed = await api(second.url, 'GET', `/api/trading/v2/orders/${gone.body.order.id}`, trader);
+      assert.deepEqual(closed.body.order, cancelled.body.order);
     } finally {
       second.child.kill('SIGTERM');
       assert.equal(await second.exited, 0);

@@ -192,8 +192,8 @@ export class Exchange {
  * code: the latest view per order, every order event, one fill per user side of each trade, the tape,
  * and candles recomputed by brute force from the trades.
  */
-export function expectedDump(records: readonly DurableRecord[]): HistoryDump {
-  const assets = new Map(HISTORY_MARKETS.map((m) => [m.pair, m]));
+export function expectedDump(records: readonly DurableRecord[], markets: readonly MarketConfig[] = HISTORY_MARKETS): HistoryDump {
+  const assets = new Map(markets.map((m) => [m.pair, m]));
   const orders = new Map<number, OrderRecord>();
   const orderEvents: OrderEventRecord[] = [];
   const fills: FillRecord[] = [];

@@ -1,10 +1,12 @@
-/** Public market data: markets, order book, ticker, trades. */
+/** Public market data: markets, order book, ticker, trades, candles. */
 import type { FastifyInstance } from 'fastify';
-import { durableRead, marketOf, type AppContext } from '../context.js';
+import { CANDLE_INTERVALS, type CandleInterval } from '../../history/types.js';
+import { ApiError } from '../api-error.js';
+import { cursorOf, durableRead, durableReadAt, marketOf, type AppContext } from '../context.js';
+import { historyRead } from '../history-read.js';
 import { publicLimit } from '../http-guards.js';
 import type { MarketScales } from '../markets.js';
 import * as S from '../schemas.js';
-import { tradeJson } from '../views.js';
 
 const errors = { '4xx': S.errorResponse, '5xx': S.errorResponse };
 const tags = ['market data'];
@@ -62,50 +64,84 @@ export function publicRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get<{ Params: { pair: string } }>('/api/trading/v2/market/:pair', {
     onRequest: limit,
     schema: {
-      tags, summary: 'Ticker: last price, best bid/ask, AMM price, 24h statistics from recent history',
+      tags,
+      summary: 'Ticker: best bid/ask and AMM price from the engine; last price and rolling 24 h statistics from the history',
       params: S.pairParams,
-      response: {
-        200: {
-          type: 'object',
-          properties: Object.fromEntries(
-            ['pair', 'last', 'bestBid', 'bestAsk', 'ammPrice', 'volume24h', 'quoteVolume24h', 'high24h', 'low24h']
-              .map((k) => [k, { type: ['string', 'null'] }]),
-          ),
-        },
-        ...errors,
-      },
+      response: { 200: S.tickerResponse, ...errors },
     },
     handler: async (request) => {
       const m = marketOf(ctx, request.params.pair);
       const pair = m.spec.pair;
-      const d = await durableRead(ctx, () => ctx.sequencer.engine.depth(pair, 1)!);
-      const t = ctx.history.ticker(pair, ctx.now());
-      const price = (ticks: number | null | undefined) => (ticks === null || ticks === undefined ? null : m.price(ticks));
+      const { value: d, seq } = await durableReadAt(ctx, () => ctx.sequencer.engine.depth(pair, 1)!);
+      const stats = await historyRead(ctx, async (h) => h.formatter.ticker(await h.store.ticker(pair, ctx.now())), seq);
+      const price = (ticks: number | undefined) => (ticks === undefined ? null : m.price(ticks));
       return {
         pair,
-        last: price(t.last),
+        last: stats.last,
         bestBid: price(d.bids[0]?.[0]),
         bestAsk: price(d.asks[0]?.[0]),
         ammPrice: d.pool === null ? null : m.ratioPrice(d.pool.quoteReserve, d.pool.baseReserve),
-        volume24h: m.amount(t.lots),
-        quoteVolume24h: m.quote(t.quote),
-        high24h: price(t.high),
-        low24h: price(t.low),
+        volume24h: stats.volume24h,
+        quoteVolume24h: stats.quoteVolume24h,
+        high24h: stats.high24h,
+        low24h: stats.low24h,
+        trades24h: stats.trades24h,
       };
     },
   });
 
-  app.get<{ Params: { pair: string }; Querystring: { limit: number } }>('/api/trading/v2/trades/:pair', {
+  app.get<{ Params: { pair: string }; Querystring: { limit: number; cursor?: string } }>('/api/trading/v2/trades/:pair', {
     onRequest: limit,
     schema: {
-      tags, summary: 'Recent trades, newest first (recent in-memory history)',
-      params: S.pairParams, querystring: S.query({ limit: S.limitParam }),
-      response: { 200: { type: 'object', properties: { trades: { type: 'array', items: S.trade } } }, ...errors },
+      tags, summary: 'The public trade tape (book and AMM), newest first, a page at a time',
+      params: S.pairParams, querystring: S.query({ limit: S.limitParam, cursor: S.cursorParam }),
+      response: { 200: S.tradesResponse, ...errors },
     },
     handler: async (request) => {
-      const m = marketOf(ctx, request.params.pair);
-      const trades = await durableRead(ctx, () => null, () => ctx.history.trades(m.spec.pair, request.query.limit));
-      return { trades: trades.map((t) => tradeJson(m, t)) };
+      const pair = marketOf(ctx, request.params.pair).spec.pair;
+      const before = cursorOf(request.query.cursor);
+      const n = request.query.limit;
+      return historyRead(ctx, async (h) => {
+        // one more than asked for tells whether there is a next page
+        const rows = await h.store.trades({ pair, limit: n + 1, before });
+        const page = rows.slice(0, n);
+        return { trades: page.map((t) => h.formatter.trade(t)), nextCursor: rows.length > n ? String(page[n - 1].id) : null };
+      });
     },
   });
+
+  app.get<{ Params: { pair: string }; Querystring: { interval: CandleInterval; limit: number; startTime?: number; endTime?: number } }>(
+    '/api/trading/v2/candles/:pair',
+    {
+      onRequest: limit,
+      schema: {
+        tags,
+        summary: 'OHLCV candles (book and AMM trades), oldest first; intervals without trades have no candle',
+        params: S.pairParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['interval'],
+          properties: {
+            interval: { enum: CANDLE_INTERVALS },
+            limit: S.limitParam,
+            startTime: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'ms; candles starting at or after it' },
+            endTime: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'ms; candles starting before it' },
+          },
+        },
+        response: { 200: S.candlesResponse, ...errors },
+      },
+      handler: async (request) => {
+        const pair = marketOf(ctx, request.params.pair).spec.pair;
+        const { interval, limit: n, startTime, endTime } = request.query;
+        if (startTime !== undefined && endTime !== undefined && endTime <= startTime) {
+          throw new ApiError('VALIDATION_ERROR', 'endTime must be after startTime');
+        }
+        return historyRead(ctx, async (h) => {
+          const candles = await h.store.candles({ pair, interval, limit: n, start: startTime, end: endTime });
+          return { pair, interval, candles: candles.map((c) => h.formatter.candle(c)) };
+        });
+      },
+    },
+  );
 }

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { OrderView } from '../../engine/events.js';
 import { ApiError } from '../api-error.js';
-import { durableRead, marketOf, type AppContext } from '../context.js';
+import { cursorOf, durableRead, durableReadAt, marketOf, type AppContext } from '../context.js';
+import { historyRead } from '../history-read.js';
 import { guard, principalOf } from '../http-guards.js';
 import { parseOrderId, type OrderRequest } from '../order-request.js';
 import * as S from '../schemas.js';
@@ -14,17 +15,9 @@ const errors = { '4xx': S.errorResponse, '5xx': S.errorResponse };
 const JSON_TYPE = 'application/json; charset=utf-8';
 const tags = ['trading'];
 const security = [{ bearer: [] }];
-const ORDER_STATUSES = ['open', 'partially_filled', 'filled', 'cancelled', 'all'] as const;
+/** "open" means resting, as on Binance (partially filled orders are open too); "closed" = filled or cancelled */
+const ORDER_STATUSES = ['all', 'open', 'closed', 'partially_filled', 'filled', 'cancelled'] as const;
 type StatusFilter = (typeof ORDER_STATUSES)[number];
-
-function matchesStatus(filter: StatusFilter, o: OrderView): boolean {
-  if (filter === 'all') return true;
-  // "open" means resting, as on Binance: partially filled orders are open too
-  if (filter === 'open') return o.status === 'open' || o.status === 'partially_filled';
-  return o.status === filter;
-}
-
-const isClosed = (o: OrderView): boolean => o.status === 'filled' || o.status === 'cancelled';
 
 export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
   const trade = guard(ctx, 'trade');
@@ -75,81 +68,92 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get<{ Params: { id: string } }>('/api/trading/v2/orders/:id', {
     onRequest: trade,
-    schema: { tags, security, summary: 'One of your orders, open or recent', params: S.orderIdParams, response: { 200: S.orderResponse, ...errors } },
+    schema: {
+      tags, security, summary: 'One of your orders: open ones from the engine, closed ones from the history',
+      params: S.orderIdParams, response: { 200: S.orderResponse, ...errors },
+    },
     handler: async (request, reply) => {
       const userId = principalOf(request).userId;
       const id = parseOrderId(request.params.id);
       if (id === null) throw new ApiError('NOT_FOUND', 'no such order');
-      const view = await durableRead(
-        ctx,
-        () => ctx.sequencer.engine.openOrder(id),
-        (open) => {
-          const recent = ctx.history.order(userId, id);
-          // the history may already hold a newer, final state of an order the engine showed open
-          if (recent !== null && (open === null || isClosed(recent))) return recent;
-          return open !== null && open.userId === userId ? open : null;
-        },
-      );
+      const { value: open, seq } = await durableReadAt(ctx, () => ctx.sequencer.engine.openOrder(id));
+      let view: OrderView | null = open;
+      if (open === null) {
+        // no longer (or never) resting: the history has it once it holds everything up to `seq`
+        view = await historyRead(ctx, (h) => h.store.order(userId, id), seq);
+      } else if (open.userId !== userId) {
+        view = null;
+      }
       if (view === null) throw new ApiError('NOT_FOUND', 'no such order');
       reply.type(JSON_TYPE);
       return '{"order":' + orderText(ctx.markets.get(view.pair)!, view) + '}';
     },
   });
 
-  app.get<{ Querystring: { pair?: string; status: StatusFilter; limit: number } }>('/api/trading/v2/orders', {
+  app.get<{ Querystring: { pair?: string; status: StatusFilter; limit: number; cursor?: string } }>('/api/trading/v2/orders', {
     onRequest: trade,
     schema: {
-      tags, security, summary: 'Your orders, newest first: open ones from the engine, closed ones from recent history',
+      tags, security,
+      summary: 'Your orders, newest first (by id), a page at a time: open ones from the engine, closed ones from the history',
       querystring: S.query({
         pair: { type: 'string', maxLength: 64 },
         status: { enum: ORDER_STATUSES, default: 'all' },
         limit: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
+        cursor: S.cursorParam,
       }),
       response: { 200: S.ordersResponse, ...errors },
     },
     handler: async (request, reply) => {
       const userId = principalOf(request).userId;
       const { status, limit } = request.query;
+      const before = cursorOf(request.query.cursor);
       const pair = request.query.pair ?? null;
       if (pair !== null) marketOf(ctx, pair);
-      const orders = await durableRead(
-        ctx,
-        () => (status === 'filled' || status === 'cancelled' ? [] : ctx.sequencer.engine.openOrders(userId, pair)),
-        (open) => {
-          const byId = new Map<number, OrderView>();
-          for (const o of open) byId.set(o.id, o);
-          const keep = (o: OrderView) => (pair === null || o.pair === pair) && (isClosed(o) || !byId.has(o.id));
-          for (const o of ctx.history.orders(userId, keep, limit)) if (!byId.has(o.id) || isClosed(o)) byId.set(o.id, o);
-          return [...byId.values()].filter((o) => matchesStatus(status, o)).sort((a, b) => b.id - a.id).slice(0, limit);
-        },
+      const wantsOpen = status === 'all' || status === 'open' || status === 'partially_filled';
+      const wantsClosed = status === 'all' || status === 'closed' || status === 'filled' || status === 'cancelled';
+      const { value: resting, seq } = await durableReadAt(ctx, () => (wantsOpen ? ctx.sequencer.engine.openOrders(userId, pair) : []));
+      const open = resting.filter(
+        (o) => (before === undefined || o.id < before) && (status !== 'partially_filled' || o.status === 'partially_filled'),
       );
+      let closed: OrderView[] = [];
+      let moreClosed = false;
+      if (wantsClosed) {
+        const page = await historyRead(
+          ctx,
+          (h) => h.store.orders({ userId, pair: pair ?? undefined, status: status === 'all' ? 'closed' : status, limit, before }),
+          seq,
+        );
+        closed = page.items;
+        moreClosed = page.nextCursor !== null;
+      }
+      // an order the engine showed resting may have closed since: its final state wins
+      const closedIds = new Set(closed.map((o) => o.id));
+      const merged = [...closed, ...open.filter((o) => !closedIds.has(o.id))].sort((a, b) => b.id - a.id);
+      const orders = merged.slice(0, limit);
+      const more = (merged.length > limit || moreClosed) && orders.length > 0;
       reply.type(JSON_TYPE);
-      return '{"orders":[' + orders.map((o) => orderText(ctx.markets.get(o.pair)!, o)).join(',') + ']}';
+      return (
+        '{"orders":[' + orders.map((o) => orderText(ctx.markets.get(o.pair)!, o)).join(',') +
+        '],"nextCursor":' + (more ? '"' + orders[orders.length - 1].id + '"' : 'null') + '}'
+      );
     },
   });
 
-  app.get<{ Querystring: { pair?: string; limit: number } }>('/api/trading/v2/fills', {
+  app.get<{ Querystring: { pair?: string; limit: number; cursor?: string } }>('/api/trading/v2/fills', {
     onRequest: trade,
     schema: {
-      tags, security, summary: 'Your recent fills, newest first',
-      querystring: S.query({ pair: { type: 'string', maxLength: 64 }, limit: S.limitParam }),
-      response: { 200: { type: 'object', properties: { fills: { type: 'array', items: S.userFill } } }, ...errors },
+      tags, security, summary: 'Your fills (as taker and as maker), newest first, a page at a time',
+      querystring: S.query({ pair: { type: 'string', maxLength: 64 }, limit: S.limitParam, cursor: S.cursorParam }),
+      response: { 200: S.fillsResponse, ...errors },
     },
     handler: async (request) => {
       const userId = principalOf(request).userId;
+      const before = cursorOf(request.query.cursor);
       const pair = request.query.pair ?? null;
       if (pair !== null) marketOf(ctx, pair);
-      const fills = await durableRead(ctx, () => null, () => ctx.history.fills(userId, pair, request.query.limit));
-      return {
-        fills: fills.map((f) => {
-          const m = ctx.markets.get(f.pair)!;
-          return {
-            tradeId: String(f.tradeId), orderId: String(f.orderId), pair: f.pair, side: f.side,
-            price: m.price(f.price), amount: m.amount(f.amount), quoteAmount: m.quote(f.quote), venue: f.venue,
-            fee: ctx.markets.formatAsset(f.feeAsset, f.fee), feeAsset: f.feeAsset, liquidity: f.liquidity, time: f.time,
-          };
-        }),
-      };
+      return historyRead(ctx, async (h) =>
+        h.formatter.fills(await h.store.fills({ userId, pair: pair ?? undefined, limit: request.query.limit, before })),
+      );
     },
   });
 
