@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type onResponseHookHandler } from 'fastify';
 import { pino } from 'pino';
 import type { AppConfig } from '../config/config.js';
+import { registerDashboard } from '../dashboard/register.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 import { errorBody, toApiError } from './api-error.js';
 import { ApiStats } from './api-stats.js';
@@ -17,6 +18,7 @@ import { BookMirror } from './book-mirror.js';
 import type { AppContext } from './context.js';
 import { DurableFeed } from './durable-feed.js';
 import type { HistoryService } from './history-service.js';
+import { publicLimit } from './http-guards.js';
 import { Markets } from './markets.js';
 import { OpenApiBuilder } from './openapi.js';
 import { OrderEntry } from './order-entry.js';
@@ -152,6 +154,7 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
   tradingRoutes(app, ctx);
   adminRoutes(app, ctx);
   opsRoutes(app, ctx, openapi);
+  registerDashboard(app, { onRequest: publicLimit(ctx) });
 
   const hub = new WsHub(ctx, app.server);
   app.addHook('preClose', async () => {
