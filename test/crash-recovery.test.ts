@@ -49,6 +49,8 @@ describe('crash recovery of a real server process', () => {
     HOOATS_RATE_LIMIT_PER_SEC: '0',
     // keep the whole journal, so the test can replay it from the first command
     HOOATS_SNAPSHOT_EVERY: '100000000',
+    // history in SQLite inside this test's data dir, not in a shared database left by other runs
+    DATABASE_URL: '',
   };
 
   it('loses nothing acknowledged on SIGKILL', async () => {

@@ -18,7 +18,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'hooats-shutdown-'));
 
 describe('process lifecycle', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const env = { HOOATS_JWT_SECRET: SECRET, HOOATS_DATA_DIR: dataDir, HOOATS_FSYNC: 'batched' };
+  // the embedded default (SQLite history) whatever the environment says, as a newcomer's npm start
+  const env = { HOOATS_JWT_SECRET: SECRET, HOOATS_DATA_DIR: dataDir, HOOATS_FSYNC: 'batched', DATABASE_URL: '' };
 
   it('shuts down on SIGTERM after answering in-flight requests, and restarts with the same state', async () => {
     const admin = await signToken(SECRET, 'root', ['admin']);
@@ -41,7 +42,7 @@ describe('process lifecycle', () => {
     const answers = await Promise.all(inflight);
     for (const a of answers) {
       if (a === null) continue; // connection refused after the listener closed
-      assert.ok(a.status === 201 || (a.status === 503 && a.body.error.code === 'UNAVAILABLE'), JSON.stringify(a));
+      assert.ok(a.status === 201 || (a.status === 503 && a.body.error.code === 'UNAVAILABLE'), `in-flight answer ${JSON.stringify(a)}`);
     }
     assert.equal(await first.exited, 0, first.stderr());
     await new Promise((r) => setTimeout(r, 50));
