@@ -4,6 +4,7 @@
  * and is asynchronous (WebCrypto HMAC), so a verified token is cached, keyed by its signature and
  * checked against the whole token, until its exp; the cache is bounded.
  */
+import { FEES_ACCOUNT } from '../engine/accounts.js';
 import { jwtVerify, SignJWT } from 'jose';
 import { ApiError } from './api-error.js';
 
@@ -68,9 +69,12 @@ export class Authenticator {
       throw new ApiError('UNAUTHORIZED', 'token sub must be a user id');
     }
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
+    const scopes = new Set(scope.split(' ').filter((s) => s.length > 0));
+    // the account that collects fees is the venue's: no token trades with it (operators move it via admin)
+    if (sub === FEES_ACCOUNT) scopes.delete('trade');
     const principal: Principal = Object.freeze({
       userId: sub,
-      scopes: new Set(scope.split(' ').filter((s) => s.length > 0)),
+      scopes,
       expiresAt: (payload.exp as number) * 1000,
     });
     this.remember(token, principal);

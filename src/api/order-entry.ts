@@ -6,6 +6,7 @@
  * `sequencer.execute` it, and answer only once the journal holds it (`whenDurable(ackAfter)`). A batch
  * executes its orders one after another and waits once, for the last, so it costs one group commit.
  */
+import { parseUnits } from '../engine/money/decimal.js';
 import type { CommandResult } from '../engine/events.js';
 import type { CommandInput, Sequencer } from '../sequencer/sequencer.js';
 import { ApiError } from './api-error.js';
@@ -82,6 +83,28 @@ export class OrderEntry {
     if (!('available' in r)) throw new Error(`${kind} returned no balance`);
     const balance = balancesJson(this.markets, { [asset]: r })[asset];
     return { userId, asset, balance };
+  }
+
+  /**
+   * Adds to or takes from a market's AMM pool (operators only). Amounts are decimal strings at the
+   * assets' decimals, either may be 0; returns the new reserves in atoms.
+   */
+  async changeLiquidity(
+    action: 'add' | 'remove',
+    pair: string,
+    baseAmount: unknown,
+    quoteAmount: unknown,
+  ): Promise<{ baseReserve: number; quoteReserve: number }> {
+    const m = this.markets.get(pair);
+    if (m === undefined) throw new ApiError('UNKNOWN_PAIR', `unknown pair ${pair}`);
+    const base = parseUnits(baseAmount, m.baseDecimals);
+    const quote = parseUnits(quoteAmount, m.quoteDecimals);
+    if (base === null || quote === null) {
+      throw new ApiError('INVALID_AMOUNT', `amounts must be decimals with at most ${m.baseDecimals} (base) and ${m.quoteDecimals} (quote) decimals`);
+    }
+    const r = await this.run({ type: action === 'add' ? 'addLiquidity' : 'removeLiquidity', pair, baseAmount: base, quoteAmount: quote });
+    if (!('pool' in r)) throw new Error('changeLiquidity returned no pool');
+    return r.pool;
   }
 
   /** Executes one order now (no waiting); the caller must wait for `ackAfter` before telling anyone. */

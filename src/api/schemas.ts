@@ -202,6 +202,14 @@ export const balancesResponse = {
 export const fundingResponse = { type: 'object', properties: { userId: str, asset: str, balance } } as const;
 
 const level = { type: 'array', items: str, minItems: 2, maxItems: 2, description: '[price, amount]' } as const;
+export const ammPool = {
+  type: ['object', 'null'],
+  properties: { baseReserve: str, quoteReserve: str, price: str },
+} as const;
+
+/** A decimal amount in a request body: a string or a JSON number (checked exactly after parsing). */
+export const decimalInput = decimal;
+
 export const orderbookResponse = {
   type: 'object',
   properties: {
@@ -209,10 +217,7 @@ export const orderbookResponse = {
     sequence: { type: 'integer' },
     bids: { type: 'array', items: level },
     asks: { type: 'array', items: level },
-    amm: {
-      type: ['object', 'null'],
-      properties: { baseReserve: str, quoteReserve: str, price: str },
-    },
+    amm: ammPool,
   },
 } as const;
 

@@ -54,3 +54,13 @@ export function balancesJson(
   }
   return out;
 }
+
+/** An AMM pool's reserves and price as decimal strings; null for a market without a pool. */
+export function ammJson(m: MarketScales, pool: { baseReserve: number; quoteReserve: number } | null) {
+  if (pool === null) return null;
+  return {
+    baseReserve: m.base(pool.baseReserve),
+    quoteReserve: m.quote(pool.quoteReserve),
+    price: m.ratioPrice(pool.quoteReserve, pool.baseReserve),
+  };
+}

@@ -3,11 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import { durableRead, type AppContext } from '../context.js';
 import { guard } from '../http-guards.js';
 import * as S from '../schemas.js';
-import { balancesJson } from '../views.js';
+import { ammJson, balancesJson } from '../views.js';
 
 const errors = { '4xx': S.errorResponse, '5xx': S.errorResponse };
 const tags = ['admin'];
 const security = [{ bearer: [] }];
+
+interface LiquidityBody {
+  action: 'add' | 'remove';
+  baseAmount: string | number;
+  quoteAmount: string | number;
+}
 
 interface FundingBody {
   userId: string;
@@ -31,6 +37,27 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     });
   }
+
+  app.post<{ Params: { pair: string }; Body: LiquidityBody }>('/api/admin/pools/:pair/liquidity', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'Add to or take from a market’s AMM pool (its liquidity belongs to the venue)',
+      params: S.pairParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['action', 'baseAmount', 'quoteAmount'],
+        properties: { action: { enum: ['add', 'remove'] }, baseAmount: S.decimalInput, quoteAmount: S.decimalInput },
+      },
+      response: { 200: { type: 'object', properties: { pair: { type: 'string' }, amm: S.ammPool } }, ...errors },
+    },
+    handler: async (request) => {
+      const { pair } = request.params;
+      const { action, baseAmount, quoteAmount } = request.body;
+      const pool = await ctx.entry.changeLiquidity(action, pair, baseAmount, quoteAmount);
+      return { pair, amm: ammJson(ctx.markets.get(pair)!, pool) };
+    },
+  });
 
   app.get<{ Params: { userId: string } }>('/api/admin/balances/:userId', {
     onRequest: admin,

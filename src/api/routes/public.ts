@@ -5,20 +5,11 @@ import { ApiError } from '../api-error.js';
 import { cursorOf, durableRead, durableReadAt, marketOf, type AppContext } from '../context.js';
 import { historyRead } from '../history-read.js';
 import { publicLimit } from '../http-guards.js';
-import type { MarketScales } from '../markets.js';
 import * as S from '../schemas.js';
+import { ammJson } from '../views.js';
 
 const errors = { '4xx': S.errorResponse, '5xx': S.errorResponse };
 const tags = ['market data'];
-
-function ammJson(m: MarketScales, pool: { baseReserve: number; quoteReserve: number } | null) {
-  if (pool === null) return null;
-  return {
-    baseReserve: m.base(pool.baseReserve),
-    quoteReserve: m.quote(pool.quoteReserve),
-    price: m.ratioPrice(pool.quoteReserve, pool.baseReserve),
-  };
-}
 
 export function publicRoutes(app: FastifyInstance, ctx: AppContext): void {
   const limit = publicLimit(ctx);
