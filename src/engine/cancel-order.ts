@@ -3,12 +3,14 @@ import type { Order } from './book/order.js';
 import type { CancelAllCommand, CancelOrderCommand } from './commands.js';
 import type { CommandResult } from './events.js';
 import type { EngineState } from './engine-state.js';
+import { REPLAYED } from './views.js';
 
 /** Cancels one open order of the caller; someone else's order is reported as not found. */
 export function cancelOrder(s: EngineState, cmd: CancelOrderCommand): CommandResult {
   const order = s.orders.get(cmd.orderId);
   if (order === undefined || order.account.userId !== cmd.userId) return reject('NOT_FOUND', 'no such open order');
-  return { ok: true, order: s.cancelResting(order, 'user') };
+  const view = s.cancelResting(order, 'user');
+  return view === null ? REPLAYED : { ok: true, order: view };
 }
 
 /** Cancels all the caller's open orders in one market (or in every market when pair is null), oldest first. */

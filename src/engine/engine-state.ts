@@ -158,8 +158,8 @@ export class EngineState {
     return order.side === BUY ? order.remaining * order.price * spec.quoteAtomsPerTickLot : order.remaining * spec.baseAtomsPerLot;
   }
 
-  /** Takes a resting order off the book, releases its funds and reports it cancelled. */
-  cancelResting(order: Order, reason: CancelReason): OrderView {
+  /** Takes a resting order off the book, releases its funds and reports it cancelled (null: replaying). */
+  cancelResting(order: Order, reason: CancelReason): OrderView | null {
     const market = this.markets[order.marketIndex];
     const spec = market.spec;
     const account = order.account;
@@ -171,8 +171,9 @@ export class EngineState {
     market.book.remove(order, this.stamp);
     this.touchMarket(market);
     this.forget(order);
+    if (!this.emitting) return null;
     const view = restingOrderView(order, spec.pair, 'cancelled', reason);
-    if (this.emitting) this.out.push({ type: 'orderUpdated', order: view });
+    this.out.push({ type: 'orderUpdated', order: view });
     return view;
   }
 

@@ -82,7 +82,13 @@ export interface PoolResult {
   readonly pool: { readonly baseReserve: number; readonly quoteReserve: number };
 }
 
-export type CommandResult = PlaceOrderResult | CancelOrderResult | CancelAllResult | BalanceResult | PoolResult | Rejection;
+/** What execute(cmd, null) answers for an accepted order or cancel: replay needs only that it was accepted. */
+export interface ReplayedResult {
+  readonly ok: true;
+  readonly replayed: true;
+}
+
+export type CommandResult = ReplayedResult | PlaceOrderResult | CancelOrderResult | CancelAllResult | BalanceResult | PoolResult | Rejection;
 
 export interface OrderAcceptedEvent {
   readonly type: 'orderAccepted';

@@ -9,7 +9,7 @@ import type { CancelReason, CommandResult, Fill, OrderStatus, OrderView } from '
 import type { EngineState, Market } from './engine-state.js';
 import { MAX_ATOMS } from './market.js';
 import { validateOrder, type ValidOrder } from './order-validation.js';
-import { takerView } from './views.js';
+import { REPLAYED, takerView } from './views.js';
 
 /** Shared by every result without fills (callers never mutate results). */
 const NO_FILLS: readonly Fill[] = Object.freeze([]);
@@ -50,8 +50,11 @@ export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResul
     order.clientOrderId,
     s.time,
   );
-  const accepted = takerView(taker, order, spec.pair, 'open', null);
-  if (s.emitting) s.out.push({ type: 'orderAccepted', order: accepted });
+  let accepted: OrderView | null = null;
+  if (s.emitting) {
+    accepted = takerView(taker, order, spec.pair, 'open', null);
+    s.out.push({ type: 'orderAccepted', order: accepted });
+  }
 
   const progress: TakerProgress = {
     bound: order.isMarket ? (order.side === BUY ? MAX_ATOMS : 0) : order.price,
@@ -84,7 +87,7 @@ function finish(
   taker: Order,
   order: ValidOrder,
   progress: TakerProgress,
-  accepted: OrderView,
+  accepted: OrderView | null,
   stop: TakerStop,
 ): CommandResult {
   const spec = market.spec;
@@ -111,11 +114,13 @@ function finish(
       s.touchBalance(taker.account, asset);
     }
   }
+  // replay only needs to know the order was accepted; it builds no views
+  if (accepted === null) return REPLAYED;
   let view = accepted;
   // an order that went straight to the book unchanged needs no second event: the accepted one says it
   if (status !== 'open') {
     view = takerView(taker, order, spec.pair, status, reason);
-    if (s.emitting) s.out.push({ type: 'orderUpdated', order: view });
+    s.out.push({ type: 'orderUpdated', order: view });
   }
   return { ok: true, order: view, fills: progress.fills, route: { book: progress.bookLots, amm: progress.ammLots } };
 }

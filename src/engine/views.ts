@@ -1,7 +1,7 @@
 import type { Order } from './book/order.js';
 import { BUY } from './book/order.js';
 import type { OrderType, TimeInForce } from './commands.js';
-import type { CancelReason, OrderStatus, OrderView } from './events.js';
+import type { CancelReason, OrderStatus, OrderView, ReplayedResult } from './events.js';
 
 /** A copy of a resting (limit, GTC) order's state; `status` and `reason` describe what just happened. */
 export function restingOrderView(
@@ -69,3 +69,6 @@ export function takerView(
     createdAt: order.createdAt,
   };
 }
+
+/** The one result of every accepted order or cancel during replay (execute(cmd, null)). */
+export const REPLAYED: ReplayedResult = Object.freeze({ ok: true, replayed: true });
