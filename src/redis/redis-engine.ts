@@ -1,9 +1,10 @@
 /**
  * The Redis backend of the engine contract: the same commands give the same results and events as
  * the in-memory Engine (src/engine/engine.ts), with every piece of state in Redis: books, orders,
- * balances, AMM pools, id counters, per-market book sequences. Each state-changing command is ONE Lua
- * script (lua/*.lua) run atomically by Redis, so several processes can share one exchange: ids come
- * from Redis counters, nothing is cached here between commands.
+ * balances, AMM pools, id counters, per-market book sequences. Each state-changing command is ONE call
+ * (FCALL) of a function of the `hooats` Redis function library (scripts.ts, lua/), run atomically by
+ * Redis, so several processes can share one exchange: ids come from Redis counters, nothing is cached
+ * here between commands.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Command } from '../engine/commands.js';
@@ -16,7 +17,7 @@ import { reject } from '../errors.js';
 import { planCommand, timeText, type Layout, type ScriptName } from './command-args.js';
 import { accountKeys, checkPrefix, marketKeys, orderKey, type Keyspace, type MarketKeys } from './keys.js';
 import { checkPersistence } from './persistence.js';
-import { registerScripts, type ScriptedRedis, type ScriptReply } from './scripts.js';
+import { ensureLibrary, FUNCTIONS, isMissingFunction, type ScriptReply } from './scripts.js';
 import { isReplyError, neverSent, RedisUnavailableError } from './unavailable.js';
 
 export interface RedisEngineOptions {
@@ -61,9 +62,15 @@ export function redisClientOptions(commandTimeoutMs = 5000): RedisOptions {
 export class RedisEngine {
   readonly catalogue: MarketCatalogue;
   private readonly layout: Layout;
+  /** commands handed to the client so far (a command's number is its position in send order) */
+  private sent = 0;
+  /** set while the library is (re)loaded: commands wait for it before they are sent */
+  private gate: Promise<void> | null = null;
+  private loading: Promise<void> | null = null;
+  private readonly onReady = (): void => void this.reload().catch(() => {});
 
   private constructor(
-    readonly redis: ScriptedRedis,
+    readonly redis: Redis,
     private readonly ownsClient: boolean,
     catalogue: MarketCatalogue,
     readonly keyspace: Keyspace,
@@ -98,9 +105,12 @@ export class RedisEngine {
         throw new RedisUnavailableError(`cannot connect to Redis: ${(err as Error).message}`, 'not_applied', { cause: err });
       }
     }
-    const engine = new RedisEngine(registerScripts(client), owns, catalogue, { prefix, singleSlot: options.singleSlot ?? false }, options.streamMaxLen ?? 100_000);
+    const engine = new RedisEngine(client, owns, catalogue, { prefix, singleSlot: options.singleSlot ?? false }, options.streamMaxLen ?? 100_000);
     try {
+      await ensureLibrary(client);
       await engine.init();
+      // a reconnection may reach a server that lost the library (restart, failover): check it again
+      client.on('ready', engine.onReady);
       const report = await checkPersistence(client);
       for (const warning of report.warnings) options.onWarning?.(warning);
     } catch (err) {
@@ -119,7 +129,7 @@ export class RedisEngine {
       args.push(spec.makerFeeBps, spec.takerFeeBps, amm === null ? 0 : 1, amm?.baseReserve ?? 0, amm?.quoteReserve ?? 0, amm?.feeBps ?? 0, index);
     }
     const keys = [...this.layout.account.list, ...this.layout.marketList.map((m) => m.keys.market)];
-    await this.redis.hooatsInit(keys.length, ...keys, ...args);
+    await this.redis.fcall(FUNCTIONS.init, keys.length, ...keys, ...args);
   }
 
   /** Runs one command atomically; its result and events equal the in-memory Engine's. */
@@ -135,24 +145,57 @@ export class RedisEngine {
     }
   }
 
-  private run(script: ScriptName, keys: readonly string[], args: Array<string | number>): Promise<ScriptReply> {
-    const r = this.redis;
-    return this.call(() => {
-      switch (script) {
-        case 'place_order':
-          return r.hooatsPlaceOrder(...keys, ...args);
-        case 'cancel_order':
-          return r.hooatsCancelOrder(keys.length, ...keys, ...args);
-        case 'cancel_all':
-          return r.hooatsCancelAll(keys.length, ...keys, ...args);
-        case 'deposit':
-          return r.hooatsDeposit(...keys, ...args);
-        case 'withdraw':
-          return r.hooatsWithdraw(...keys, ...args);
-        case 'change_liquidity':
-          return r.hooatsChangeLiquidity(...keys, ...args);
+  /**
+   * One FCALL. If the server does not have the function (FUNCTION FLUSH, restart, failover), Redis
+   * ran nothing: the library is loaded again and the command is resent only when no later command of
+   * this engine was sent after it (commands arriving meanwhile wait for the reload), so a resend can
+   * never run behind a later command. Otherwise the command fails as not applied (UNAVAILABLE).
+   */
+  private async run(script: ScriptName, keys: readonly string[], args: Array<string | number>): Promise<ScriptReply> {
+    while (this.gate !== null) await this.gate;
+    const fn = FUNCTIONS[script];
+    const n = ++this.sent;
+    try {
+      return await this.call(() => this.redis.fcall(fn, keys.length, ...keys, ...args) as Promise<ScriptReply>);
+    } catch (err) {
+      if (!isMissingFunction(err)) throw err;
+      const last = n === this.sent;
+      const reloaded = this.reload();
+      if (!last) {
+        await reloaded.catch(() => {});
+        throw new RedisUnavailableError(`Redis had no ${fn} (library flushed or lost); the command was not applied`, 'not_applied', { cause: err });
       }
-    });
+      // nothing was sent after this command, and the gate holds new ones until it is resent
+      try {
+        await reloaded;
+      } catch (loadErr) {
+        throw new RedisUnavailableError(`Redis had no ${fn} and reloading the library failed; the command was not applied`, 'not_applied', { cause: loadErr });
+      }
+      this.sent++;
+      return await this.call(() => this.redis.fcall(fn, keys.length, ...keys, ...args) as Promise<ScriptReply>);
+    }
+  }
+
+  /**
+   * Loads the library if the server lacks this version. New commands wait at the gate meanwhile; the
+   * gate opens on the macrotask after the load settles, so a command being resent (whose continuation
+   * runs on the load's microtasks) is always handed to the client before any waiting command.
+   */
+  private reload(): Promise<void> {
+    if (this.loading !== null) return this.loading;
+    let open!: () => void;
+    this.gate = new Promise<void>((resolve) => (open = resolve));
+    const loading = ensureLibrary(this.redis).then(() => undefined);
+    this.loading = loading;
+    const settle = (): void => {
+      this.loading = null;
+      setImmediate(() => {
+        this.gate = null;
+        open();
+      });
+    };
+    loading.then(settle, settle);
+    return loading;
   }
 
   /** Runs a Redis call, turning connection failures into RedisUnavailableError (API: 503). */
@@ -177,7 +220,9 @@ export class RedisEngine {
       const d = await this.depth(pair, 1);
       return d === null ? null : { ...d, bids: [], asks: [] };
     }
-    const [seq, amm, pb, pq, pf, bids, asks] = await this.call(() => this.redis.hooatsReadDepth(k.market, k.bidLevels, k.askLevels, k.levelTotals, n));
+    const [seq, amm, pb, pq, pf, bids, asks] = await this.call(() => this.redis.fcall_ro(FUNCTIONS.read_depth, 4, k.market, k.bidLevels, k.askLevels, k.levelTotals, n) as Promise<
+        [string | null, string | null, string | null, string | null, string | null, string[], string[]]
+      >);
     return {
       pair,
       seq: Number(seq),
@@ -310,6 +355,7 @@ export class RedisEngine {
   }
 
   async close(): Promise<void> {
+    this.redis.off('ready', this.onReady);
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 

@@ -1,8 +1,20 @@
 /**
- * The Lua scripts, one file per command under lua/, registered with ioredis `defineCommand`: ioredis
- * sends EVALSHA and, on NOSCRIPT (a restarted or flushed server), the full script once, then EVALSHA
- * again. Command scripts get the shared library (lua/lib/*.lua, in name order) in front of them.
+ * The Lua code, packaged as ONE Redis 7 function library, `hooats`, loaded once per server with
+ * FUNCTION LOAD REPLACE and called with FCALL: one command = one atomic function call.
+ *
+ * The library is lua/lib/*.lua (in name order) followed by one function per command file (lua/*.lua).
+ * Everything the library defines (about 70 functions and its constant tables) is built once, when
+ * Redis loads the library, instead of on every call as with EVALSHA. The per-command state (the
+ * caches of balances, orders, levels, counters, the events) lives in library-level locals that
+ * `begin(keys, args)` resets at the start of every call, so no state crosses from one call to the next.
+ *
+ * Versioning: `hooats_version` returns the SHA-1 of the library's code. At open and on every
+ * (re)connection the engine compares it with its own and loads the library (REPLACE) when it differs
+ * or is missing. If a call meets "Function not found" (FUNCTION FLUSH, a restart without persistence
+ * of functions, a failover to a replica without them), that call was NOT applied: the engine reloads
+ * the library and never resends a command behind commands sent after it (see redis-engine.ts).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,22 +22,26 @@ import type { Redis } from 'ioredis';
 
 /** ["result JSON", "events JSON"] */
 export type ScriptReply = [string, string];
-type Args = Array<string | number>;
 
-/** The commands `registerScripts` adds to a client; keys first, then arguments. */
-export interface HooatsScripts {
-  hooatsPlaceOrder(...keysAndArgs: Args): Promise<ScriptReply>;
-  hooatsCancelOrder(numberOfKeys: number, ...keysAndArgs: Args): Promise<ScriptReply>;
-  hooatsCancelAll(numberOfKeys: number, ...keysAndArgs: Args): Promise<ScriptReply>;
-  hooatsDeposit(...keysAndArgs: Args): Promise<ScriptReply>;
-  hooatsWithdraw(...keysAndArgs: Args): Promise<ScriptReply>;
-  hooatsChangeLiquidity(...keysAndArgs: Args): Promise<ScriptReply>;
-  hooatsInit(numberOfKeys: number, ...keysAndArgs: Args): Promise<'created' | 'exists'>;
-  hooatsReadDepth(...keysAndArgs: Args): Promise<[string | null, string | null, string | null, string | null, string | null, string[], string[]]>;
-  hooatsNoopHset(...keysAndArgs: Args): Promise<number>;
-}
+export const LIBRARY_NAME = 'hooats';
 
-export type ScriptedRedis = Redis & HooatsScripts;
+/** Script file (without .lua) → registered function name. */
+export const FUNCTIONS = {
+  place_order: 'hooats_place_order',
+  cancel_order: 'hooats_cancel_order',
+  cancel_all: 'hooats_cancel_all',
+  deposit: 'hooats_deposit',
+  withdraw: 'hooats_withdraw',
+  change_liquidity: 'hooats_change_liquidity',
+  init: 'hooats_init',
+  read_depth: 'hooats_read_depth',
+  noop_hset: 'hooats_noop_hset',
+} as const;
+
+/** Files that do not use the library (no begin(), own KEYS/ARGV). */
+const STANDALONE = new Set(['init', 'read_depth', 'noop_hset']);
+/** Functions that only read (FCALL_RO is allowed on them, and on replicas). */
+const READ_ONLY = new Set(['read_depth']);
 
 /** Where the .lua files are: beside this module in src/, or back in src/ when running from dist/. */
 function luaDir(): string {
@@ -36,10 +52,17 @@ function luaDir(): string {
   return found;
 }
 
-let cache: Map<string, string> | null = null;
+export interface LibrarySource {
+  /** the FUNCTION LOAD payload (starts with the `#!lua name=hooats` shebang) */
+  readonly code: string;
+  /** SHA-1 of the code without its version function; what `hooats_version` returns */
+  readonly version: string;
+}
 
-/** The full source of every script by file name (without .lua), library included where it belongs. */
-export function scriptSources(): Map<string, string> {
+let cache: LibrarySource | null = null;
+
+/** The library's source and version (read from lua/ once per process). */
+export function librarySource(): LibrarySource {
   if (cache !== null) return cache;
   const dir = luaDir();
   const libDir = join(dir, 'lib');
@@ -48,42 +71,54 @@ export function scriptSources(): Map<string, string> {
     .sort()
     .map((f) => `-- ${f}\n${readFileSync(join(libDir, f), 'utf8')}`)
     .join('\n');
-  const standalone = new Set(['init', 'read_depth', 'noop_hset']);
-  const out = new Map<string, string>();
+  // Redis 7.0 loads a library in an environment without string/math/table/cjson, so the library is
+  // built by setup() at the first call of any of its functions (then kept in the Lua VM for good).
+  const parts: string[] = [`#!lua name=${LIBRARY_NAME}`, 'local LIB = nil', 'local function setup()', 'local KEYS, ARGV = {}, {}', lib];
+  const registrations: string[] = [];
+  const exported: string[] = [];
+  const known = new Map<string, string>(Object.entries(FUNCTIONS));
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua')).sort()) {
     const name = file.slice(0, -4);
+    const fn = known.get(name);
+    if (fn === undefined) throw new Error(`lua/${file} has no registered function name`);
     const body = readFileSync(join(dir, file), 'utf8');
-    // a `do ... end` block would limit locals' scope; the chunk is one function, so keep it flat
-    out.set(name, standalone.has(name) ? body : `${lib}\n-- ${file}\n${body}`);
+    const head = STANDALONE.has(name) ? `local function cmd_${name}(KEYS, ARGV)` : `local function cmd_${name}(keys, args)\nbegin(keys, args)`;
+    parts.push(`-- ${file}\n${head}\n${body}\nend`);
+    exported.push(`${name} = cmd_${name}`);
+    const flags = READ_ONLY.has(name) ? `, flags = { 'no-writes' }` : '';
+    registrations.push(
+      `redis.register_function{ function_name = '${fn}', callback = function(keys, args)\n  if LIB == nil then LIB = setup() end\n  return LIB.${name}(keys, args)\nend${flags} }`,
+    );
+    known.delete(name);
   }
-  cache = out;
-  return out;
+  if (known.size > 0) throw new Error(`missing Lua scripts: ${[...known.keys()].join(', ')}`);
+  parts.push(`return { ${exported.join(', ')} }\nend`, ...registrations);
+  const body = parts.join('\n');
+  const version = createHash('sha1').update(body).digest('hex');
+  const code = `${body}\nredis.register_function{ function_name = 'hooats_version', callback = function() return '${version}' end, flags = { 'no-writes' } }\n`;
+  cache = { code, version };
+  return cache;
 }
 
-/** [ioredis command name, script file, number of keys (null: given per call)] */
-const COMMANDS: ReadonlyArray<[keyof HooatsScripts, string, number | null]> = [
-  ['hooatsPlaceOrder', 'place_order', 14],
-  ['hooatsCancelOrder', 'cancel_order', null],
-  ['hooatsCancelAll', 'cancel_all', null],
-  ['hooatsDeposit', 'deposit', 6],
-  ['hooatsWithdraw', 'withdraw', 6],
-  ['hooatsChangeLiquidity', 'change_liquidity', 14],
-  ['hooatsInit', 'init', null],
-  ['hooatsReadDepth', 'read_depth', 4],
-  ['hooatsNoopHset', 'noop_hset', 1],
-];
+/** True for the reply Redis gives to FCALL of a function it does not have. */
+export function isMissingFunction(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ReplyError' && /Function not found/i.test(err.message);
+}
 
-/** Adds the HOOATS scripts to a client (idempotent per client). */
-export function registerScripts(redis: Redis): ScriptedRedis {
-  const client = redis as ScriptedRedis;
-  if (typeof (client as Partial<HooatsScripts>).hooatsPlaceOrder === 'function') return client;
-  const sources = scriptSources();
-  for (const [name, file, keys] of COMMANDS) {
-    const lua = sources.get(file);
-    if (lua === undefined) throw new Error(`missing Lua script ${file}.lua`);
-    const readOnly = file === 'read_depth';
-    if (keys === null) redis.defineCommand(name, { lua, readOnly });
-    else redis.defineCommand(name, { lua, numberOfKeys: keys, readOnly });
+/** The version of the library the server has, or null when it has none. */
+export async function serverLibraryVersion(redis: Redis): Promise<string | null> {
+  try {
+    return String(await redis.fcall('hooats_version', 0));
+  } catch (err) {
+    if (isMissingFunction(err)) return null;
+    throw err;
   }
-  return client;
+}
+
+/** Loads the library unless the server already has this version. Returns whether it loaded it. */
+export async function ensureLibrary(redis: Redis): Promise<boolean> {
+  const { code, version } = librarySource();
+  if ((await serverLibraryVersion(redis)) === version) return false;
+  await redis.function('LOAD', 'REPLACE', code);
+  return true;
 }

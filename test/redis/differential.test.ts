@@ -7,7 +7,6 @@
  *
  * HOOATS_SEED=<int> replays a stream; HOOATS_REDIS_DIFF_COMMANDS=<int> changes the length of both runs.
  */
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command } from '../../src/engine/commands.js';
@@ -17,7 +16,7 @@ import { TEST_MARKETS } from '../support/markets.js';
 import { makeRng, seedFromEnv } from '../support/prng.js';
 import { CommandStream } from '../support/random-commands.js';
 import { assertInvariants } from '../support/invariants.js';
-import { scriptSources } from '../../src/redis/scripts.js';
+import { librarySource, serverLibraryVersion } from '../../src/redis/scripts.js';
 import { assertRedisIndexes, InMemoryBackend, openRedisBackend, POOL_MARKETS, redisSkip } from './support.js';
 
 const AMM_COMMANDS = Number(process.env.HOOATS_REDIS_DIFF_COMMANDS ?? 100_000);
@@ -103,25 +102,63 @@ test(`redis differential: markets with AMM pools, ${AMM_COMMANDS} random command
 });
 
 /**
- * The NOSCRIPT fallback lives here, after the differential runs, because SCRIPT FLUSH is server-wide:
- * beside a pipelined client it can let that client's commands queued behind one that met NOSCRIPT run
- * before its resend (see docs/redis.md), which would fail an order-sensitive differential running in
- * parallel. Tests in one file run one after another.
+ * The lost-library cases live here, after the differential runs, because FUNCTION FLUSH is
+ * server-wide: it would make the commands of a differential running in parallel fail as not applied.
+ * Tests in one file run one after another.
  */
-test('NOSCRIPT fallback: after SCRIPT FLUSH the next command loads its script again and succeeds', { skip: redisSkip }, async () => {
-  const engine = await openRedisBackend(TEST_MARKETS, 'noscript');
+test('FUNCTION FLUSH: the engine reloads the library and resends a lone command safely', { skip: redisSkip }, async () => {
+  const engine = await openRedisBackend(TEST_MARKETS, 'fnflush');
   const time = 1;
   try {
     assert.equal((await engine.execute({ type: 'deposit', time, userId: 'a', asset: 'USDC', amount: 1_000_000 })).result.ok, true);
-    await engine.redis.script('FLUSH');
-    const sha = createHash('sha1').update(scriptSources().get('place_order')!).digest('hex');
-    assert.deepEqual(await engine.redis.script('EXISTS', sha), [0], 'the script is really gone');
+    await engine.redis.function('FLUSH');
+    assert.equal(await serverLibraryVersion(engine.redis), null, 'the library is really gone');
     const placed = await engine.execute({ type: 'placeOrder', time, userId: 'a', pair: 'IDX-USDC', side: 'buy', orderType: 'limit', price: 1000, amount: 10 });
     assert.equal(placed.result.ok, true);
     assert.equal(placed.events[0].type, 'orderAccepted');
-    assert.deepEqual(await engine.redis.script('EXISTS', sha), [1], 'loaded again by the fallback');
+    assert.equal(await serverLibraryVersion(engine.redis), librarySource().version, 'loaded again, same version');
     assert.equal((await engine.execute({ type: 'deposit', time, userId: 'a', asset: 'IDX', amount: 5 })).result.ok, true);
+    assert.equal((await engine.openOrders('a')).length, 1, 'the order was applied exactly once');
   } finally {
     await engine.close();
+  }
+});
+
+test('FUNCTION FLUSH under pipelining: a command is never resent behind later ones', { skip: redisSkip }, async () => {
+  for (let round = 0; round < 5; round++) {
+    const red = await openRedisBackend(TEST_MARKETS, `fnflush-pipe${round}`);
+    const mem = new InMemoryBackend(TEST_MARKETS);
+    try {
+      await red.execute({ type: 'deposit', time: 0, userId: 'a', asset: 'USDC', amount: 10_000_000 });
+      await mem.execute({ type: 'deposit', time: 0, userId: 'a', asset: 'USDC', amount: 10_000_000 });
+      await red.redis.function('FLUSH');
+      const cmds: Command[] = [];
+      for (let i = 0; i < 40; i++) {
+        cmds.push({ type: 'placeOrder', time: i, userId: 'a', pair: 'IDX-USDC', side: 'buy', orderType: 'limit', price: 1000 + i, amount: 1, clientOrderId: `c${i}` });
+        if (i % 10 === 9) cmds.push({ type: 'cancelAll', time: i, userId: 'a', pair: 'IDX-USDC' });
+      }
+      const settled = await Promise.allSettled(cmds.map((c) => red.execute(c)));
+      let applied = 0;
+      for (let i = 0; i < cmds.length; i++) {
+        const s = settled[i];
+        if (s.status === 'rejected') {
+          const err = s.reason as { code?: string; outcome?: string };
+          assert.equal(err.code, 'UNAVAILABLE');
+          assert.equal(err.outcome, 'not_applied');
+          continue;
+        }
+        applied++;
+        // the commands that ran, replayed in send order, give the same results: nothing was reordered
+        const expected = await mem.execute(cmds[i]);
+        assert.deepEqual(s.value.result, expected.result, `command ${i}`);
+        assert.deepEqual(s.value.events, expected.events, `command ${i} events`);
+      }
+      assert.ok(applied > 0, 'the last command at least is resent after the reload');
+      assert.equal(await red.stateHash(), await mem.stateHash());
+      assert.equal((await red.execute({ type: 'deposit', time: 99, userId: 'b', asset: 'IDX', amount: 5 })).result.ok, true);
+    } finally {
+      await red.close();
+      await mem.close();
+    }
   }
 });

@@ -1,5 +1,5 @@
 /**
- * The Redis mode under failure (the NOSCRIPT fallback test is in differential.test.ts, see there):
+ * The Redis mode under failure (the FUNCTION FLUSH (lost library) tests are in differential.test.ts, see there):
  * Redis unreachable (fail fast with UNAVAILABLE, nothing half-applied, reconnect by itself), a
  * connection cut while a script is in flight (the state is exactly "ran" or "did not run"), and the
  * persistence check.

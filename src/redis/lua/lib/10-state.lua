@@ -5,6 +5,8 @@
 -- KEYS[1..6] are the exchange-wide keys (see src/redis/keys.ts): balances, accounts, clientOrderId
 -- index, counters, order-id -> market index, exchange event stream. Each market then takes 8 keys.
 -- ARGV[1] is the command's time (a JSON number, copied verbatim), ARGV[2] the streams' MAXLEN.
+-- The library is loaded once (a Redis function library): every per-command local below is set again
+-- by begin() (40-flush.lua) at the start of each call, so nothing survives from one call to the next.
 local call = redis.call
 local sub = string.sub
 local match = string.match
@@ -12,9 +14,8 @@ local tconcat = table.concat
 local MAX_ATOMS = 9007199254740991
 local FEES = 'fees'
 
-local K_BAL, K_ACCT, K_CID, K_CTR, K_OIDX, K_AEV = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local TIME = ARGV[1]
-local MAXLEN = ARGV[2]
+local K_BAL, K_ACCT, K_CID, K_CTR, K_OIDX, K_AEV
+local TIME, MAXLEN
 
 local function I(x) return fmt('%d', x) end
 -- an order's key: its id zero-padded, so that in a sorted set of one price, members sort by id (time)

@@ -176,3 +176,17 @@ local function finishCommand(result, stream)
   if n ~= nil then call('XADD', stream, 'MAXLEN', '~', MAXLEN, '*', 'n', I(n), 'ev', events) end
   return { result, events }
 end
+
+-- The start of every command function: its keys and arguments, and fresh per-command state.
+local function begin(keys, args)
+  KEYS, ARGV = keys, args
+  K_BAL, K_ACCT, K_CID, K_CTR, K_OIDX, K_AEV = keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
+  TIME, MAXLEN = args[1], args[2]
+  JCACHE = {}
+  CTR = nil
+  SUPPLY, SUPPLY_DIRTY, SUPPLY_SEEN = {}, {}, {}
+  BAL, TB, ANAME = {}, {}, {}
+  ACCT, NEWACCT = {}, {}
+  EV, TM = {}, {}
+  ORD, ORDLIST = {}, {}
+end
