@@ -3,17 +3,11 @@
  * average prices. Orders and order results are written as JSON text by json-text.ts (the hot path).
  */
 import type { Fill, TradeEvent } from '../engine/events.js';
+import type { HistoryTradeJson } from '../history/format.js';
 import type { MarketScales, Markets } from './markets.js';
 
-export interface TradeJson {
-  id: string;
-  price: string;
-  amount: string;
-  quoteAmount: string;
-  takerSide: string;
-  venue: string;
-  time: number;
-}
+/** A public trade as the API shows it (the history formats stored trades the same way). */
+export type TradeJson = HistoryTradeJson;
 
 /** Volume-weighted average of the fills, exact up to the quote asset's decimals; null without fills. */
 export function averagePrice(m: MarketScales, fills: readonly Fill[]): string | null {

@@ -4,28 +4,11 @@
  * Decimal strings are made only by format.ts, at the API edge. Volumes are sums over many trades and are
  * bigint so that they stay exact past 2^53.
  */
-import type { OrderType, Side, TimeInForce } from '../engine/commands.js';
-import type { CancelReason, OrderStatus, Venue } from '../engine/events.js';
+import type { Side } from '../engine/commands.js';
+import type { CancelReason, OrderStatus, OrderView, Venue } from '../engine/events.js';
 
-/** Latest state of one order (table `orders`). */
-export interface OrderRecord {
-  readonly id: number;
-  readonly clientOrderId: string | null;
-  readonly userId: string;
-  readonly pair: string;
-  readonly side: Side;
-  readonly type: OrderType;
-  /** ticks; 0 for market orders */
-  readonly price: number;
-  readonly amount: number;
-  readonly filled: number;
-  readonly status: OrderStatus;
-  readonly cancelReason: CancelReason | null;
-  readonly timeInForce: TimeInForce;
-  readonly postOnly: boolean;
-  /** quote atoms of a market buy sized by what it spends; otherwise null */
-  readonly quoteAmount: number | null;
-  readonly createdAt: number;
+/** Latest state of one order (table `orders`): the engine's view of it, and when it was set. */
+export interface OrderRecord extends OrderView {
   /** sequence number and index within that command's events of the event that set this state */
   readonly updatedSeq: number;
   readonly updatedIndex: number;
