@@ -2,6 +2,7 @@ import type { Account } from './accounts.js';
 import { Accounts, FEES_ACCOUNT } from './accounts.js';
 import { BUY, type Order } from './book/order.js';
 import { OrderBook } from './book/order-book.js';
+import { OrderIndex } from './book/order-index.js';
 import type { CancelReason, EngineEvent, OrderView } from './events.js';
 import type { MarketCatalogue, MarketSpec } from './market.js';
 import { ValidOrder } from './order-validation.js';
@@ -37,7 +38,7 @@ export class EngineState {
   readonly accounts: Accounts;
   readonly fees: Account;
   /** open (resting) orders by id */
-  readonly orders = new Map<number, Order>();
+  readonly orders = new OrderIndex();
   /** per asset: deposits − withdrawals + initial AMM reserves; what all balances and pools add up to */
   readonly supply: number[];
   nextOrderId = 1;
