@@ -54,7 +54,12 @@ export interface ReadJournalOptions {
    * Called once per record in sequence order. `payload` is a view into a reused read buffer, valid only
    * during the call: copy it if you keep it.
    */
-  onRecord(seq: number, payload: Buffer): void;
+  onRecord?(seq: number, payload: Buffer): void;
+  /**
+   * Instead of onRecord: the record's payload as buf[start, end) of the reused read buffer, so that no
+   * Buffer view is made per record (replay reads millions of them).
+   */
+  onRecordAt?(seq: number, buf: Buffer, start: number, end: number): void;
   /** pino-compatible; told about a truncated torn tail. */
   log?: { warn(obj: object, msg: string): void };
 }
@@ -85,7 +90,8 @@ export function listSegments(dir: string): SegmentInfo[] {
 }
 
 export function readJournal(options: ReadJournalOptions): ReadJournalResult {
-  const { dir, onRecord } = options;
+  const { dir, onRecord, onRecordAt } = options;
+  if ((onRecord === undefined) === (onRecordAt === undefined)) throw new TypeError('give exactly one of onRecord and onRecordAt');
   const fromSeq = options.fromSeq ?? 1;
   const segments = listSegments(dir);
   if (segments.length === 0) return { lastSeq: fromSeq - 1, recordsRead: 0 };
@@ -153,7 +159,8 @@ export function readJournal(options: ReadJournalOptions): ReadJournalResult {
         const payloadStart = offset + RECORD_HEADER_BYTES;
         offset = payloadStart + length;
         if (seq >= fromSeq) {
-          onRecord(seq, buf.subarray(payloadStart, offset));
+          if (onRecordAt !== undefined) onRecordAt(seq, buf, payloadStart, offset);
+          else onRecord!(seq, buf.subarray(payloadStart, offset));
           recordsRead++;
         }
         expected++;

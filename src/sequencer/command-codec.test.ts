@@ -2,11 +2,11 @@
  * The journal's command codec: every command type with every optional field present and absent, strings
  * beyond ASCII, and a fast-check property over arbitrary commands. HOOATS_SEED=<int> replays a property run.
  */
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Command, PlaceOrderCommand } from '../engine/commands.js';
-import { CommandEncoder, UnencodableCommandError, decodeCommand } from './command-codec.js';
+import { CommandEncoder, UnencodableCommandError, decodeCommand, decodeTransient } from './command-codec.js';
 
 const TIME = 1_700_000_000_123;
 
@@ -182,4 +182,22 @@ test(`property: decode(encode(c)) equals c for arbitrary commands (seed ${seed})
     }),
     { seed, numRuns: 2000 },
   );
+});
+
+describe('decodeTransient', () => {
+  it('reads a payload in place, the same as decodeCommand, and reuses its objects', () => {
+    const encoder = new CommandEncoder();
+    const a: Command = { type: 'placeOrder', time: 5, userId: 'ann', pair: 'IDX-USDC', side: 'buy', orderType: 'limit', price: 7, amount: 3, timeInForce: 'IOC' };
+    const b: Command = { type: 'cancelOrder', time: 6, userId: 'bob', orderId: 42 };
+    const c: Command = { ...a, userId: 'cy', side: 'sell', clientOrderId: 'x1' };
+    const framed = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(encoder.encode(a)), Buffer.from([8])]);
+    const first = decodeTransient(framed, 3, framed.length - 1);
+    assert.deepEqual(withoutUndefined({ ...first } as Command), a);
+    const cancel = Buffer.from(encoder.encode(b));
+    assert.deepEqual({ ...decodeTransient(cancel, 0, cancel.length) }, b);
+    const other = Buffer.from(encoder.encode(c));
+    assert.equal(decodeTransient(other, 0, other.length), first, 'the same object, refilled');
+    assert.deepEqual(withoutUndefined({ ...first } as Command), c);
+    assert.throws(() => decodeTransient(framed, 3, framed.length - 2), RangeError);
+  });
 });

@@ -15,7 +15,7 @@
  * would see another user or clientOrderId), a string over 65534 UTF-8 bytes, a maxSlippageBps that is
  * not an int32 >= 0. The sequencer encodes before it executes, so such a command is rejected unapplied.
  */
-import type { Command, PlaceOrderCommand, SelfTradePrevention, TimeInForce } from '../engine/commands.js';
+import type { CancelOrderCommand, Command, PlaceOrderCommand, SelfTradePrevention, TimeInForce } from '../engine/commands.js';
 
 const VERSION = 1;
 const PLACE = 1;
@@ -179,16 +179,31 @@ const EMPTY = Buffer.alloc(0);
 class CommandReader {
   private buf: Buffer = EMPTY;
   private pos = 0;
+  /** where the payload being read ends in `buf` */
+  private end = 0;
   /** '' in an empty slot only ever matches the empty string, which is then the right answer */
   private readonly strings: string[] = new Array<string>(STRING_CACHE_SIZE).fill('');
 
+  /** With `transient`, orders and cancels come back in one reused object each (see decodeTransient). */
+  constructor(private readonly transient = false) {}
+
+  private readonly placeScratch: Mutable<PlaceOrderCommand> = emptyPlace();
+  private readonly cancelScratch: Mutable<CancelOrderCommand> = { type: 'cancelOrder', time: 0, userId: '', orderId: 0 };
+
   read(payload: Uint8Array): Command {
-    this.buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    this.pos = 0;
+    const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    return this.readAt(buf, 0, buf.length);
+  }
+
+  /** Decodes the payload buf[start, end). */
+  readAt(buf: Buffer, start: number, end: number): Command {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
     try {
       if (this.u8() !== VERSION) throw new Error('unknown command codec version');
       const cmd = this.command(this.u8(), this.f64());
-      if (this.pos !== this.buf.length) throw new Error(`command payload of ${this.buf.length} bytes holds ${this.pos}`);
+      if (this.pos !== end) throw new Error(`command payload of ${end - start} bytes holds ${this.pos - start}`);
       return cmd;
     } finally {
       this.buf = EMPTY; // do not keep the journal's read buffer alive
@@ -199,8 +214,13 @@ class CommandReader {
     switch (type) {
       case PLACE:
         return this.place(time);
-      case CANCEL:
-        return { type: 'cancelOrder', time, userId: this.str()!, orderId: this.f64() };
+      case CANCEL: {
+        const cancel = this.transient ? this.cancelScratch : { type: 'cancelOrder' as const, time: 0, userId: '', orderId: 0 };
+        cancel.time = time;
+        cancel.userId = this.str()!;
+        cancel.orderId = this.f64();
+        return cancel;
+      }
       case CANCEL_ALL:
         return { type: 'cancelAll', time, userId: this.str()!, pair: this.str() };
       case DEPOSIT:
@@ -233,36 +253,36 @@ class CommandReader {
     const timeInForce = TIFS[this.u8()];
     const postOnlyCode = this.u8();
     const clientOrderId = this.str();
+    if (this.pos + 4 > this.end) throw new RangeError('command payload ends early');
     const slippage = this.buf.readInt32LE(this.pos);
     this.pos += 4;
     const stp = STPS[this.u8()];
     // one object shape for every decoded order (absent fields are undefined, not missing): replay
     // then runs the engine on monomorphic objects, like the sequencer's stampCommand does live
-    const cmd: { [K in keyof Required<PlaceOrderCommand>]: PlaceOrderCommand[K] } = {
-      type: 'placeOrder',
-      time,
-      userId,
-      pair,
-      side,
-      orderType,
-      price: Number.isNaN(price) ? undefined : price,
-      amount: Number.isNaN(amount) ? undefined : amount,
-      quoteAmount: Number.isNaN(quoteAmount) ? undefined : quoteAmount,
-      timeInForce,
-      postOnly: postOnlyCode === 0 ? undefined : postOnlyCode === 2,
-      clientOrderId: clientOrderId ?? undefined,
-      maxSlippageBps: slippage >= 0 ? slippage : undefined,
-      selfTradePrevention: stp,
-    };
+    const cmd = this.transient ? this.placeScratch : emptyPlace();
+    cmd.time = time;
+    cmd.userId = userId;
+    cmd.pair = pair;
+    cmd.side = side;
+    cmd.orderType = orderType;
+    cmd.price = Number.isNaN(price) ? undefined : price;
+    cmd.amount = Number.isNaN(amount) ? undefined : amount;
+    cmd.quoteAmount = Number.isNaN(quoteAmount) ? undefined : quoteAmount;
+    cmd.timeInForce = timeInForce;
+    cmd.postOnly = postOnlyCode === 0 ? undefined : postOnlyCode === 2;
+    cmd.clientOrderId = clientOrderId ?? undefined;
+    cmd.maxSlippageBps = slippage >= 0 ? slippage : undefined;
+    cmd.selfTradePrevention = stp;
     return cmd;
   }
 
   private u8(): number {
-    if (this.pos >= this.buf.length) throw new RangeError('command payload ends early');
+    if (this.pos >= this.end) throw new RangeError('command payload ends early');
     return this.buf[this.pos++];
   }
 
   private f64(): number {
+    if (this.pos + 8 > this.end) throw new RangeError('command payload ends early');
     const v = this.buf.readDoubleLE(this.pos);
     this.pos += 8;
     return v;
@@ -270,13 +290,14 @@ class CommandReader {
 
   private str(): string | null {
     const buf = this.buf;
+    if (this.pos + 2 > this.end) throw new RangeError('command payload ends early');
     const n = buf.readUInt16LE(this.pos);
     const start = this.pos + 2;
     if (n === ABSENT) {
       this.pos = start;
       return null;
     }
-    if (start + n > buf.length) throw new RangeError('command payload ends early');
+    if (start + n > this.end) throw new RangeError('command payload ends early');
     this.pos = start + n;
     if (n <= SHORT_STRING) {
       // Replay decodes the same few user ids, pairs and assets over and over: a direct-mapped cache of
@@ -311,8 +332,41 @@ function sameAscii(s: string, buf: Buffer, start: number, n: number): boolean {
 }
 
 const reader = new CommandReader();
+const transientReader = new CommandReader(true);
 
 /** Decodes one command; throws on a malformed payload (a checksummed journal record never is). */
 export function decodeCommand(payload: Uint8Array): Command {
   return reader.read(payload);
+}
+
+/**
+ * Decodes one command into an object that the next call reuses (orders and cancels, the bulk of a
+ * journal): for replay, which executes each command at once and keeps nothing, so that a million
+ * records do not make a million objects for the collector.
+ */
+export function decodeTransient(buf: Buffer, start: number, end: number): Command {
+  return transientReader.readAt(buf, start, end);
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** One object shape for every decoded order (absent fields undefined, not missing): the engine then
+ * sees monomorphic objects on replay, as it does from the sequencer's stampCommand live. */
+function emptyPlace(): Mutable<PlaceOrderCommand> {
+  return {
+    type: 'placeOrder',
+    time: 0,
+    userId: '',
+    pair: '',
+    side: 'buy',
+    orderType: 'limit',
+    price: undefined,
+    amount: undefined,
+    quoteAmount: undefined,
+    timeInForce: undefined,
+    postOnly: undefined,
+    clientOrderId: undefined,
+    maxSlippageBps: undefined,
+    selfTradePrevention: undefined,
+  };
 }
