@@ -6,6 +6,7 @@ import { OrderIndex } from './book/order-index.js';
 import type { CancelReason, EngineEvent, OrderView } from './events.js';
 import type { MarketCatalogue, MarketSpec } from './market.js';
 import { ValidOrder } from './order-validation.js';
+import type { TakerProgress } from './book-taker.js';
 import { restingOrderView } from './views.js';
 
 /** An AMM pool's reserves, in asset atoms (part of each asset's supply, so safe integers). */
@@ -47,6 +48,15 @@ export class EngineState {
   // --- the command in progress ---
   /** scratch for the order being placed (refilled per command) */
   readonly validOrder = new ValidOrder();
+  readonly progress: TakerProgress = {
+    bound: 0,
+    boundIsSlippage: false,
+    budget: 0,
+    bookLots: 0,
+    ammLots: 0,
+    poolLeg: null,
+    fills: [],
+  };
   stamp = 0;
   time = 0;
   out: EngineEvent[] = [];

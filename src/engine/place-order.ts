@@ -56,15 +56,15 @@ export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResul
     s.out.push({ type: 'orderAccepted', order: accepted });
   }
 
-  const progress: TakerProgress = {
-    bound: order.isMarket ? (order.side === BUY ? MAX_ATOMS : 0) : order.price,
-    boundIsSlippage: false,
-    budget: order.quoteAmount ?? 0,
-    bookLots: 0,
-    ammLots: 0,
-    poolLeg: null,
-    fills: NO_FILLS,
-  };
+  // the engine's one progress record, refilled per order (only its `fills` array ever escapes)
+  const progress = s.progress;
+  progress.bound = order.isMarket ? (order.side === BUY ? MAX_ATOMS : 0) : order.price;
+  progress.boundIsSlippage = false;
+  progress.budget = order.quoteAmount ?? 0;
+  progress.bookLots = 0;
+  progress.ammLots = 0;
+  progress.poolLeg = null;
+  progress.fills = NO_FILLS;
   applySlippageBound(market, order, progress);
 
   if (order.postOnly && wouldTake(market, order)) return finish(s, market, taker, order, progress, accepted, 'post_only_would_take');
