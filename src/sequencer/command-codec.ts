@@ -181,6 +181,10 @@ class CommandReader {
   private pos = 0;
   /** where the payload being read ends in `buf` */
   private end = 0;
+  /** a DataView over `buf`, kept while replay reads record after record from the same buffer:
+   * getFloat64 is several times faster than Buffer.readDoubleLE */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewOf: Buffer = EMPTY;
   /** '' in an empty slot only ever matches the empty string, which is then the right answer */
   private readonly strings: string[] = new Array<string>(STRING_CACHE_SIZE).fill('');
 
@@ -195,8 +199,18 @@ class CommandReader {
     return this.readAt(buf, 0, buf.length);
   }
 
+  /** Lets go of the last buffer read (replay's read buffer is large). */
+  release(): void {
+    this.view = new DataView(new ArrayBuffer(0));
+    this.viewOf = EMPTY;
+  }
+
   /** Decodes the payload buf[start, end). */
   readAt(buf: Buffer, start: number, end: number): Command {
+    if (buf !== this.viewOf) {
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.viewOf = buf;
+    }
     this.buf = buf;
     this.pos = start;
     this.end = end;
@@ -254,7 +268,7 @@ class CommandReader {
     const postOnlyCode = this.u8();
     const clientOrderId = this.str();
     if (this.pos + 4 > this.end) throw new RangeError('command payload ends early');
-    const slippage = this.buf.readInt32LE(this.pos);
+    const slippage = this.view.getInt32(this.pos, true);
     this.pos += 4;
     const stp = STPS[this.u8()];
     // one object shape for every decoded order (absent fields are undefined, not missing): replay
@@ -283,7 +297,7 @@ class CommandReader {
 
   private f64(): number {
     if (this.pos + 8 > this.end) throw new RangeError('command payload ends early');
-    const v = this.buf.readDoubleLE(this.pos);
+    const v = this.view.getFloat64(this.pos, true);
     this.pos += 8;
     return v;
   }
@@ -291,7 +305,7 @@ class CommandReader {
   private str(): string | null {
     const buf = this.buf;
     if (this.pos + 2 > this.end) throw new RangeError('command payload ends early');
-    const n = buf.readUInt16LE(this.pos);
+    const n = this.view.getUint16(this.pos, true);
     const start = this.pos + 2;
     if (n === ABSENT) {
       this.pos = start;
@@ -346,6 +360,11 @@ export function decodeCommand(payload: Uint8Array): Command {
  */
 export function decodeTransient(buf: Buffer, start: number, end: number): Command {
   return transientReader.readAt(buf, start, end);
+}
+
+/** Call when a replay is over, so the decoder no longer holds the journal's read buffer. */
+export function releaseTransientDecoder(): void {
+  transientReader.release();
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -19,7 +19,7 @@ import { Engine } from '../engine/engine.js';
 import type { CommandResult, EngineEvent } from '../engine/events.js';
 import type { MarketCatalogue, MarketConfig } from '../engine/market.js';
 import { retentionPlan } from '../history/retention.js';
-import { CommandEncoder, UnencodableCommandError, decodeTransient } from './command-codec.js';
+import { CommandEncoder, UnencodableCommandError, decodeTransient, releaseTransientDecoder } from './command-codec.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 
 type WithoutTime<T> = T extends unknown ? Omit<T, 'time'> : never;
@@ -123,17 +123,22 @@ export class Sequencer {
       engine = Engine.fromSnapshot(options.markets, decodeSnapshot(loaded.payload));
     }
     const snapshotSeq = loaded?.seq ?? 0;
-    const read = readJournal({
-      dir: journalDir,
-      fromSeq: snapshotSeq + 1,
-      log,
-      onRecordAt(seq, buf, start, end) {
-        // replay builds no events: nobody is told about what was already told
-        const result = engine.execute(decodeTransient(buf, start, end), null);
-        // only accepted commands are journaled: a refusal now means the engine is not deterministic
-        if (!result.ok) throw new ReplayDivergedError(`replaying journal record ${seq} was refused: ${result.code}`);
-      },
-    });
+    let read: ReturnType<typeof readJournal>;
+    try {
+      read = readJournal({
+        dir: journalDir,
+        fromSeq: snapshotSeq + 1,
+        log,
+        onRecordAt(seq, buf, start, end) {
+          // replay builds no events: nobody is told about what was already told
+          const result = engine.execute(decodeTransient(buf, start, end), null);
+          // only accepted commands are journaled: a refusal now means the engine is not deterministic
+          if (!result.ok) throw new ReplayDivergedError(`replaying journal record ${seq} was refused: ${result.code}`);
+        },
+      });
+    } finally {
+      releaseTransientDecoder();
+    }
     const lastSeq = Math.max(snapshotSeq, read.lastSeq);
     const journal = await JournalWriter.open({
       dir: journalDir,
