@@ -9,26 +9,12 @@
  * pruning still respects it.
  */
 import pg from 'pg';
+import { ForwardingStore } from '../history/forwarding-store.js';
 import { HistoryFormatter } from '../history/format.js';
 import { HistoryWriter, type HistoryWriterLog, type HistoryWriterOptions, type HistoryWriterStatus } from '../history/history-writer.js';
 import { openHistoryStore } from '../history/open-store.js';
 import { PgHistoryStore, type PgStoreLog } from '../history/pg-store.js';
-import type {
-  CandleRecord,
-  CandlesQuery,
-  FillRecord,
-  FillsQuery,
-  HistoryBatch,
-  HistoryDump,
-  HistoryStore,
-  OrderEventRecord,
-  OrderRecord,
-  OrdersQuery,
-  Page,
-  TickerStats,
-  TradeRecord,
-  TradesQuery,
-} from '../history/types.js';
+import type { HistoryBatch, HistoryStore } from '../history/types.js';
 import type { Sequencer } from '../sequencer/sequencer.js';
 
 export interface HistoryServiceOptions {
@@ -70,7 +56,7 @@ export function createHistoryPool(options: HistoryPoolOptions): pg.Pool {
 }
 
 /** The store, counting its failed writes for /metrics (the writer itself only knows consecutive failures). */
-class CountingStore implements HistoryStore {
+class CountingStore extends ForwardingStore {
   writeFailures = 0;
   readonly kind: HistoryStore['kind'];
 
@@ -79,6 +65,7 @@ class CountingStore implements HistoryStore {
     /** a pool made for the store (a store given a pool does not end it) */
     private readonly pool: pg.Pool | null,
   ) {
+    super(inner);
     this.kind = inner.kind;
   }
 
@@ -89,33 +76,6 @@ class CountingStore implements HistoryStore {
       this.writeFailures++;
       throw err;
     }
-  }
-  persistedSeq(): Promise<number> {
-    return this.inner.persistedSeq();
-  }
-  order(userId: string, orderId: number): Promise<OrderRecord | null> {
-    return this.inner.order(userId, orderId);
-  }
-  orders(query: OrdersQuery): Promise<Page<OrderRecord>> {
-    return this.inner.orders(query);
-  }
-  orderEvents(orderId: number): Promise<OrderEventRecord[]> {
-    return this.inner.orderEvents(orderId);
-  }
-  fills(query: FillsQuery): Promise<Page<FillRecord>> {
-    return this.inner.fills(query);
-  }
-  trades(query: TradesQuery): Promise<TradeRecord[]> {
-    return this.inner.trades(query);
-  }
-  candles(query: CandlesQuery): Promise<CandleRecord[]> {
-    return this.inner.candles(query);
-  }
-  ticker(pair: string, now: number): Promise<TickerStats> {
-    return this.inner.ticker(pair, now);
-  }
-  dump(): Promise<HistoryDump> {
-    return this.inner.dump();
   }
   async close(): Promise<void> {
     await this.inner.close();

@@ -7,23 +7,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { encodeBatch } from './batch-codec.js';
+import { ForwardingStore } from './forwarding-store.js';
 import { SqliteHistoryStore, type SqliteStoreOptions } from './sqlite-store.js';
-import type {
-  CandleRecord,
-  CandlesQuery,
-  FillRecord,
-  FillsQuery,
-  HistoryBatch,
-  HistoryDump,
-  HistoryStore,
-  OrderEventRecord,
-  OrderRecord,
-  OrdersQuery,
-  Page,
-  TickerStats,
-  TradeRecord,
-  TradesQuery,
-} from './types.js';
+import type { HistoryBatch } from './types.js';
 
 interface Reply {
   id: number;
@@ -88,14 +74,16 @@ class WriterThread {
   }
 }
 
-export class SqliteWorkerHistoryStore implements HistoryStore {
+export class SqliteWorkerHistoryStore extends ForwardingStore {
   readonly kind = 'sqlite' as const;
   private thread: WriterThread | null = null;
 
   private constructor(
     private readonly options: SqliteStoreOptions,
     private readonly reader: SqliteHistoryStore,
-  ) {}
+  ) {
+    super(reader);
+  }
 
   /** Starts the writer thread (it creates and migrates the file), then opens the reading connection. */
   static async open(options: SqliteStoreOptions): Promise<SqliteWorkerHistoryStore> {
@@ -118,34 +106,6 @@ export class SqliteWorkerHistoryStore implements HistoryStore {
     const encoded = encodeBatch(batch);
     const thread = await this.writer();
     await thread.request({ op: 'write', batch: encoded }, [encoded.numbers.buffer as ArrayBuffer, encoded.codes.buffer as ArrayBuffer]);
-  }
-
-  persistedSeq(): Promise<number> {
-    return this.reader.persistedSeq();
-  }
-  order(userId: string, orderId: number): Promise<OrderRecord | null> {
-    return this.reader.order(userId, orderId);
-  }
-  orders(query: OrdersQuery): Promise<Page<OrderRecord>> {
-    return this.reader.orders(query);
-  }
-  orderEvents(orderId: number): Promise<OrderEventRecord[]> {
-    return this.reader.orderEvents(orderId);
-  }
-  fills(query: FillsQuery): Promise<Page<FillRecord>> {
-    return this.reader.fills(query);
-  }
-  trades(query: TradesQuery): Promise<TradeRecord[]> {
-    return this.reader.trades(query);
-  }
-  candles(query: CandlesQuery): Promise<CandleRecord[]> {
-    return this.reader.candles(query);
-  }
-  ticker(pair: string, now: number): Promise<TickerStats> {
-    return this.reader.ticker(pair, now);
-  }
-  dump(): Promise<HistoryDump> {
-    return this.reader.dump();
   }
 
   async close(): Promise<void> {
