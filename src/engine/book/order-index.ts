@@ -16,6 +16,11 @@ interface Page {
  */
 export class OrderIndex {
   private readonly pages = new Map<number, Page>();
+  /**
+   * The last page freed, all slots empty, reused by the next new page: with a book that keeps emptying
+   * (an order rests and is taken at once) a page would otherwise be allocated and filled per order.
+   */
+  private spare: Page | null = null;
   private count = 0;
 
   get size(): number {
@@ -31,7 +36,8 @@ export class OrderIndex {
     const key = Math.floor(id / PAGE_SIZE);
     let page = this.pages.get(key);
     if (page === undefined) {
-      page = { slots: new Array<Order | undefined>(PAGE_SIZE).fill(undefined), live: 0 };
+      page = this.spare ?? { slots: new Array<Order | undefined>(PAGE_SIZE).fill(undefined), live: 0 };
+      this.spare = null;
       this.pages.set(key, page);
     }
     const slot = id & PAGE_MASK;
@@ -50,7 +56,10 @@ export class OrderIndex {
     if (page.slots[slot] === undefined) return;
     page.slots[slot] = undefined;
     this.count--;
-    if (--page.live === 0) this.pages.delete(key);
+    if (--page.live === 0) {
+      this.pages.delete(key);
+      this.spare = page;
+    }
   }
 
   *[Symbol.iterator](): IterableIterator<[number, Order]> {
