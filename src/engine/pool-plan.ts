@@ -61,6 +61,7 @@ export function planPoolBuy(
   const { baseReserve: B, quoteReserve: Q, feeBps } = leg.start;
   const bpl = BigInt(spec.baseAtomsPerLot);
   const before = Number(leg.base / bpl);
+  if (targetTicks !== null && clearlyNoBuyLot(spec, leg, targetTicks, before)) return NOTHING;
   const maxBase = targetTicks === null ? B - 1n : maxSwapBaseOut(leg.start, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl);
   let lots = Math.min(wanted, Number(maxBase / bpl) - before);
   if (lots <= 0) return NOTHING;
@@ -111,6 +112,7 @@ export function planPoolSell(
   const before = Number(leg.base / bpl);
   let lots = wanted;
   if (targetTicks !== null) {
+    if (clearlyNoSellLot(spec, leg, targetTicks, before)) return NOTHING;
     const maxBase = maxSwapBaseIn(leg.start, BigInt(targetTicks) * BigInt(spec.quoteAtomsPerTickLot), bpl);
     lots = Math.min(lots, Number(maxBase / bpl) - before);
   }
@@ -129,6 +131,40 @@ export function planPoolSell(
     lots--;
   }
   return fundsBound ? { lots: 0, quote: 0, fundsBound } : NOTHING;
+}
+
+/**
+ * Relative margin of the double-precision pre-checks below: their products carry a relative error of a
+ * few 2^-53, so a difference beyond 1e-12 is certain, and anything closer goes to the exact bigint path.
+ */
+const MARGIN = 1 + 1e-12;
+
+/**
+ * True when not even one more lot fits under `targetTicks`: the buy continuation price at the next
+ * whole lot, x1 = (before + 1) lots, is above the target, i.e. 10000·Q·B·pd > g·pn·(B − x1)² (the
+ * condition of maxSwapBaseOut, monotone in x). Decided in doubles when clearly so, which spares the
+ * bigint square root for the common taker whose limit does not reach the pool; false means "compute".
+ */
+export function clearlyNoBuyLot(spec: MarketSpec, leg: PoolLeg, targetTicks: number, before: number): boolean {
+  const B = Number(leg.start.baseReserve);
+  const rest = B - (before + 1) * spec.baseAtomsPerLot;
+  if (rest <= 0) return true;
+  const need = 10_000 * Number(leg.start.quoteReserve) * B * spec.baseAtomsPerLot;
+  const room = (10_000 - leg.start.feeBps) * targetTicks * spec.quoteAtomsPerTickLot * rest * rest;
+  return need > room * MARGIN;
+}
+
+/**
+ * True when not even one more lot sells at or above `targetTicks`: at x1 = (before + 1) lots,
+ * pn·(10000·B + g·x1)² > 10000·g·Q·B·pd (the condition of maxSwapBaseIn). As clearlyNoBuyLot.
+ */
+export function clearlyNoSellLot(spec: MarketSpec, leg: PoolLeg, targetTicks: number, before: number): boolean {
+  const B = Number(leg.start.baseReserve);
+  const g = 10_000 - leg.start.feeBps;
+  const grown = 10_000 * B + g * (before + 1) * spec.baseAtomsPerLot;
+  const asked = targetTicks * spec.quoteAtomsPerTickLot * grown * grown;
+  const offered = 10_000 * g * Number(leg.start.quoteReserve) * B * spec.baseAtomsPerLot;
+  return asked > offered * MARGIN;
 }
 
 /** Extends the leg by a planned stretch. */
