@@ -87,6 +87,43 @@ describe('parseUnits', () => {
   });
 });
 
+/** The text-based definition of parseUnits for strings, the oracle of its one-pass scanner. */
+function parseUnitsByText(text: string, scale: number): number | null {
+  if (!/^(\d+)(?:\.(\d+))?$/.test(text)) return null;
+  const dot = text.indexOf('.');
+  const fraction = (dot < 0 ? '' : text.slice(dot + 1)).replace(/0+$/, '');
+  if (fraction.length > scale) return null;
+  const whole = (dot < 0 ? text : text.slice(0, dot)).replace(/^0+(?=\d)/, '');
+  const digits = whole + fraction.padEnd(scale, '0');
+  if (digits.length > 16) return null;
+  const units = Number(digits);
+  return Number.isSafeInteger(units) ? units : null;
+}
+
+describe('parseUnits of strings (one-pass scanner)', () => {
+  test('agrees with the text-based definition on random strings (property)', () => {
+    const seed = seedFromEnv(Math.floor(Math.random() * 2_147_483_647));
+    console.log(`decimal scanner seed=${seed}`);
+    const decimalish = fc.string({ unit: fc.constantFrom('0', '0', '1', '5', '9', '.', 'e', '-', ' '), maxLength: 24 });
+    const plain = fc.tuple(fc.stringMatching(/^[0-9]{1,20}$/), fc.option(fc.stringMatching(/^[0-9]{1,20}$/))).map(
+      ([w, f]) => (f === null ? w : `${w}.${f}`),
+    );
+    fc.assert(
+      fc.property(fc.oneof(decimalish, plain), fc.integer({ min: 0, max: 18 }), (text, scale) => {
+        assert.equal(parseUnits(text, scale), parseUnitsByText(text, scale), JSON.stringify(text));
+      }),
+      { seed, numRuns: 50_000 },
+    );
+  });
+
+  test('edge cases', () => {
+    for (const [text, scale] of [['0', 0], ['00', 3], ['0.0', 0], ['1.', 2], ['.5', 2], ['1.2.3', 4], ['9007199254740991', 0],
+      ['9007199254740992', 0], ['0000000000000000000001', 0], ['1.10000000000000000000', 1], ['900719925474099.1', 1]] as const) {
+      assert.equal(parseUnits(text, scale), parseUnitsByText(text, scale), `${text} @${scale}`);
+    }
+  });
+});
+
 describe('formatUnits', () => {
   test('exactly `scale` decimals', () => {
     assert.equal(formatUnits(105, 2), '1.05');

@@ -39,6 +39,7 @@ function expandExponent(text: string): string | null {
  * not a safe integer (beyond 2^53 - 1 integers stop being exact in a double).
  */
 export function parseUnits(value: unknown, scale: number): number | null {
+  if (typeof value === 'string') return parseUnitsText(value, scale);
   const text = toDecimalText(value);
   if (text === null) return null;
   const dot = text.indexOf('.');
@@ -50,6 +51,55 @@ export function parseUnits(value: unknown, scale: number): number | null {
   const digits = whole + fraction.padEnd(scale, '0');
   if (digits.length > 16) return null;
   const units = Number(digits);
+  return Number.isSafeInteger(units) ? units : null;
+}
+
+const ZERO = 48;
+const NINE = 57;
+const DOT = 46;
+
+/**
+ * parseUnits of a string in one pass over its characters, without the regular expression and the
+ * slices: every order carries two or three of these. The same rules (test/decimal.test.ts checks it
+ * against the text-based definition on random strings): digits, optionally "." and digits; trailing
+ * fraction zeros dropped; nothing finer than the scale; at most 16 digits once leading zeros are
+ * dropped; a safe integer.
+ */
+function parseUnitsText(text: string, scale: number): number | null {
+  const length = text.length;
+  let i = 0;
+  let whole = 0;
+  let wholeDigits = 0; // significant: after leading zeros
+  for (; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < ZERO || c > NINE) break;
+    if (wholeDigits > 0 || c !== ZERO) {
+      whole = whole * 10 + (c - ZERO);
+      wholeDigits++;
+    }
+  }
+  if (i === 0) return null;
+  let fraction = 0;
+  let fractionDigits = 0; // up to the last non-zero digit
+  if (i < length) {
+    if (text.charCodeAt(i) !== DOT || i === length - 1) return null;
+    let pending = 0; // zeros seen since the last non-zero fraction digit
+    for (i++; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < ZERO || c > NINE) return null;
+      if (c === ZERO) {
+        pending++;
+        continue;
+      }
+      fractionDigits += pending + 1;
+      if (fractionDigits > scale) return null;
+      fraction = fraction * 10 ** (pending + 1) + (c - ZERO);
+      pending = 0;
+    }
+  }
+  // the text form has max(wholeDigits, 1) + scale digits; beyond 16 it is refused
+  if (Math.max(wholeDigits, 1) + scale > 16) return null;
+  const units = whole * 10 ** scale + fraction * 10 ** (scale - fractionDigits);
   return Number.isSafeInteger(units) ? units : null;
 }
 
