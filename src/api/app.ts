@@ -14,9 +14,11 @@ import type { Sequencer } from '../sequencer/sequencer.js';
 import { errorBody, toApiError } from './api-error.js';
 import { ApiStats } from './api-stats.js';
 import { Authenticator } from './auth.js';
+import type { Backend } from './backend.js';
 import { BookMirror } from './book-mirror.js';
 import type { AppContext } from './context.js';
 import { DurableFeed } from './durable-feed.js';
+import { JournalBackend } from './journal-backend.js';
 import type { HistoryService } from './history-service.js';
 import { publicLimit } from './http-guards.js';
 import { Markets } from './markets.js';
@@ -31,8 +33,12 @@ import { tradingRoutes } from './routes/trading.js';
 import { WsHub } from './ws/ws-hub.js';
 
 export interface AppDeps {
-  /** opened (recovered) and not yet used: the book mirror starts from its current state */
-  readonly sequencer: Sequencer;
+  /**
+   * The store: a sequencer (opened, recovered, not yet used: the book mirror starts from its current
+   * state), wrapped in a JournalBackend, or any Backend (RedisBackend). Exactly one of the two.
+   */
+  readonly sequencer?: Sequencer;
+  readonly backend?: Backend;
   /**
    * The order and trade history, started on the same sequencer (HistoryService.start) and closed by the
    * caller after sequencer.close(). Without it, history reads (closed orders, fills, trades, candles,
@@ -81,7 +87,8 @@ function measure(ctx: AppContext, label: string): onResponseHookHandler {
 }
 
 export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
-  const { sequencer } = deps;
+  const backend = deps.backend ?? (deps.sequencer === undefined ? null : new JournalBackend(deps.sequencer));
+  if (backend === null) throw new Error('buildApp needs a sequencer or a backend');
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const app = Fastify({
@@ -100,12 +107,12 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
   app.decorateRequest('principal', null);
 
-  const engine = sequencer.engine;
-  const markets = new Markets(engine.catalogue);
+  const markets = new Markets(backend.catalogue);
   const stats = new ApiStats(now);
-  const feed = new DurableFeed(sequencer, (err, seq) => app.log.error({ err, seq }, 'a durable-event consumer failed'));
+  const feed = new DurableFeed(backend.events, (err, seq) => app.log.error({ err, seq }, 'a durable-event consumer failed'));
+  if (backend instanceof JournalBackend) backend.attach(feed);
   const history = deps.history ?? null;
-  const mirror = new BookMirror(engine.catalogue.markets.map((spec) => engine.depth(spec.pair)!));
+  const mirror = new BookMirror(backend.initialBooks());
   feed.add((_seq, events) => {
     for (const e of events) {
       if (e.type === 'book') mirror.apply(e);
@@ -114,16 +121,16 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
   });
   const ctx: AppContext = {
     config,
-    sequencer,
+    backend,
     markets,
     history,
     mirror,
     feed,
-    entry: new OrderEntry(sequencer, markets, stats, feed),
+    entry: new OrderEntry(backend, markets, stats),
     auth: new Authenticator(config.jwtSecret),
     limiter: config.rateLimit === null ? null : new RateLimiter(config.rateLimit, now),
     stats,
-    prom: new PrometheusMetrics(stats, sequencer, history, deps.processMetrics ?? false),
+    prom: new PrometheusMetrics(stats, backend, history, deps.processMetrics ?? false),
     log: app.log,
     now,
     lifecycle: { closing: false },

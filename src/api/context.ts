@@ -2,10 +2,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig } from '../config/config.js';
 import { parseCursor } from '../history/format.js';
-import type { Sequencer } from '../sequencer/sequencer.js';
 import { ApiError } from './api-error.js';
 import type { ApiStats } from './api-stats.js';
 import type { Authenticator } from './auth.js';
+import type { Backend, StateReads } from './backend.js';
 import type { BookMirror } from './book-mirror.js';
 import type { DurableFeed } from './durable-feed.js';
 import type { HistoryService } from './history-service.js';
@@ -16,7 +16,8 @@ import type { RateLimiter } from './rate-limit.js';
 
 export interface AppContext {
   readonly config: AppConfig;
-  readonly sequencer: Sequencer;
+  /** where the state lives: the journaled engine or Redis */
+  readonly backend: Backend;
   readonly markets: Markets;
   /** the order and trade history; null when the server runs without one (history reads answer 503) */
   readonly history: HistoryService | null;
@@ -34,26 +35,21 @@ export interface AppContext {
 }
 
 /**
- * Reads engine state and answers only once everything it may include is durable and published: the
- * engine applies commands before the journal holds them, so `read` could see a command a crash would
- * take back. `after` runs once settled.
+ * Reads the state and answers only once everything it may include is durable and published (the
+ * journaled engine applies commands before the journal holds them, so a read could otherwise show a
+ * command a crash would take back). `after` runs once settled.
  */
-export async function durableRead<T, U = T>(ctx: AppContext, read: () => T, after?: (value: T) => U): Promise<U> {
-  const seen = ctx.sequencer.lastSeq;
-  const value = read();
-  await ctx.feed.settle(seen);
+export async function durableRead<T, U = T>(ctx: AppContext, read: (state: StateReads) => T | Promise<T>, after?: (value: T) => U): Promise<U> {
+  const { value } = await ctx.backend.read(read);
   return after === undefined ? (value as unknown as U) : after(value);
 }
 
 /**
- * durableRead that also returns the sequence number the engine state was read at (everything up to it is
- * durable and published when this resolves), for answers that combine the engine with the history.
+ * durableRead that also returns the sequence number the state was read at (everything up to it is
+ * durable and published when this resolves), for answers that combine the state with the history.
  */
-export async function durableReadAt<T>(ctx: AppContext, read: () => T): Promise<{ value: T; seq: number }> {
-  const seq = ctx.sequencer.lastSeq;
-  const value = read();
-  await ctx.feed.settle(seq);
-  return { value, seq };
+export function durableReadAt<T>(ctx: AppContext, read: (state: StateReads) => T | Promise<T>): Promise<{ value: T; seq: number }> {
+  return ctx.backend.read(read);
 }
 
 /** A `?cursor=` (schema-checked digits) → the id the store pages by; undefined when absent. */

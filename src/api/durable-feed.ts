@@ -1,12 +1,12 @@
 /**
- * The API's one subscription to the sequencer's durable events. It hands each durable command's events
+ * The API's one subscription to the backend's durable events (the sequencer's, or Redis streams'). It hands each durable command's events
  * to the consumers (recent history, book mirror, WebSocket fan-out, stats) in sequence order and knows
  * how far it got, so a reply can wait until what it confirms is visible everywhere: `settle(seq)` resolves
  * once the journal holds `seq` AND its events have been published (a GET right after a 201 sees them).
  */
 import type { EngineEvent } from '../engine/events.js';
-import type { Sequencer } from '../sequencer/sequencer.js';
 import { ApiError } from './api-error.js';
+import type { EventSource } from './backend.js';
 
 export type FeedConsumer = (seq: number, events: readonly EngineEvent[]) => void;
 
@@ -23,11 +23,11 @@ export class DurableFeed {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly sequencer: Sequencer,
+    private readonly source: EventSource,
     private readonly onConsumerError: (err: unknown, seq: number) => void,
   ) {
-    this.published = sequencer.lastSeq;
-    this.unsubscribe = sequencer.onDurable((seq, events) => this.publish(seq, events));
+    this.published = source.lastSeq;
+    this.unsubscribe = source.onDurable((seq, events) => this.publish(seq, events));
   }
 
   get seq(): number {
@@ -42,7 +42,7 @@ export class DurableFeed {
   async settle(seq: number): Promise<void> {
     if (seq <= this.published) return;
     try {
-      await this.sequencer.whenDurable(seq);
+      await this.source.whenDurable(seq);
     } catch {
       // the journal failed: what was executed may be lost, so nothing about it may be confirmed
       throw new ApiError('UNAVAILABLE');

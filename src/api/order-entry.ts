@@ -3,15 +3,15 @@
  * a batch's per-order errors, which are counted here.
  *
  * Everything that changes state goes through here, for HTTP and WebSocket alike: convert the request,
- * `sequencer.execute` it, and answer only once the journal holds it (`whenDurable(ackAfter)`). A batch
- * executes its orders one after another and waits once, for the last, so it costs one group commit.
+ * hand it to the backend, and answer once the backend says it is durable. A batch goes to the backend
+ * as one list, so on the journal it costs one group commit.
  */
 import { parseUnits } from '../engine/money/decimal.js';
-import type { CommandResult } from '../engine/events.js';
-import type { CommandInput, Sequencer } from '../sequencer/sequencer.js';
+import type { CommandResult, PlaceOrderResult } from '../engine/events.js';
+import type { CommandInput } from '../sequencer/sequencer.js';
 import { ApiError } from './api-error.js';
 import type { ApiStats } from './api-stats.js';
-import type { DurableFeed } from './durable-feed.js';
+import type { Backend } from './backend.js';
 import type { Markets } from './markets.js';
 import { toPlaceOrder, type OrderRequest } from './order-request.js';
 import { errorMembers, orderText, placeOrderMembers } from './json-text.js';
@@ -25,38 +25,40 @@ export interface FundingJson {
 
 export class OrderEntry {
   constructor(
-    private readonly sequencer: Sequencer,
+    private readonly backend: Backend,
     private readonly markets: Markets,
     private readonly stats: ApiStats,
-    private readonly feed: DurableFeed,
   ) {}
 
   /** The result's JSON members (no braces: HTTP wraps them, WebSocket puts type and reqId first). */
   async place(userId: string, body: OrderRequest): Promise<string> {
     this.stats.countRate(1);
-    const { result, ackAfter } = this.placeNow(userId, body);
-    await this.durable(ackAfter);
-    if (result instanceof ApiError) throw result;
-    return result;
+    const cmd = toPlaceOrder(this.markets, userId, body);
+    // a request refused here is answered after what came before is durable, like an engine refusal
+    const [result] = await this.backend.executeAll(cmd instanceof ApiError ? [] : [cmd]);
+    const answer = this.answer(body, cmd instanceof ApiError ? cmd : result);
+    if (answer instanceof ApiError) throw answer;
+    return answer;
   }
 
   /** One JSON object per order: {"ok":true,...body} or {"ok":false,"error":{...}}. */
   async batch(userId: string, bodies: readonly OrderRequest[]): Promise<string[]> {
-    const results: string[] = new Array(bodies.length);
     this.stats.countRate(bodies.length);
-    let last = 0;
-    for (let i = 0; i < bodies.length; i++) {
-      const { result, ackAfter } = this.placeNow(userId, bodies[i]);
-      if (ackAfter > last) last = ackAfter;
-      if (result instanceof ApiError) {
-        this.stats.rejection(result.code);
-        results[i] = '{"ok":false,' + errorMembers(result.code, result.message) + '}';
+    const converted = bodies.map((body) => toPlaceOrder(this.markets, userId, body));
+    const valid = converted.filter((c): c is Exclude<typeof c, ApiError> => !(c instanceof ApiError));
+    const results = await this.backend.executeAll(valid);
+    const texts: string[] = new Array(bodies.length);
+    for (let i = 0, next = 0; i < bodies.length; i++) {
+      const c = converted[i];
+      const answer = this.answer(bodies[i], c instanceof ApiError ? c : results[next++]);
+      if (answer instanceof ApiError) {
+        this.stats.rejection(answer.code);
+        texts[i] = '{"ok":false,' + errorMembers(answer.code, answer.message) + '}';
       } else {
-        results[i] = '{"ok":true,' + result + '}';
+        texts[i] = '{"ok":true,' + answer + '}';
       }
     }
-    await this.durable(last);
-    return results;
+    return texts;
   }
 
   /** `"order":{...}` of the cancelled order (members, as for place). */
@@ -107,34 +109,24 @@ export class OrderEntry {
     return r.pool;
   }
 
-  /** Executes one order now (no waiting); the caller must wait for `ackAfter` before telling anyone. */
-  private placeNow(userId: string, body: OrderRequest): { result: string | ApiError; ackAfter: number } {
-    const cmd = toPlaceOrder(this.markets, userId, body);
-    if (cmd instanceof ApiError) {
+  /** An order's outcome as the members of its answer, or the error to answer with; counted in the stats. */
+  private answer(body: OrderRequest, r: CommandResult | ApiError): string | ApiError {
+    if (r instanceof ApiError) {
       this.stats.order(body.type, 'rejected');
-      // answered after what came before is durable, like an engine refusal
-      return { result: cmd, ackAfter: this.sequencer.lastSeq };
+      return r;
     }
-    const executed = this.sequencer.execute(cmd);
-    const r = executed.result;
     if (!r.ok) {
       this.stats.order(body.type, 'rejected');
-      return { result: new ApiError(r.code, r.message), ackAfter: executed.ackAfter };
+      return new ApiError(r.code, r.message);
     }
     if (!('fills' in r)) throw new Error('placeOrder returned no fills');
     this.stats.order(body.type, r.order.status);
-    return { result: placeOrderMembers(this.markets, r), ackAfter: executed.ackAfter };
+    return placeOrderMembers(this.markets, r as PlaceOrderResult);
   }
 
   private async run(cmd: CommandInput): Promise<Exclude<CommandResult, { ok: false }>> {
-    const executed = this.sequencer.execute(cmd);
-    await this.durable(executed.ackAfter);
-    const r = executed.result;
+    const [r] = await this.backend.executeAll([cmd]);
     if (!r.ok) throw new ApiError(r.code, r.message);
     return r;
-  }
-
-  private durable(seq: number): Promise<void> {
-    return this.feed.settle(seq);
   }
 }

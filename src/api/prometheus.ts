@@ -4,7 +4,7 @@
  * histogram. Each app has its own registry (tests run several apps in one process).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Sequencer } from '../sequencer/sequencer.js';
+import type { Backend } from './backend.js';
 import type { HistoryWriterState } from '../history/history-writer.js';
 import type { ApiStats } from './api-stats.js';
 import type { HistoryService } from './history-service.js';
@@ -16,7 +16,7 @@ export class PrometheusMetrics {
   private readonly latency: Histogram<'route'>;
   private readonly byRoute = new Map<string, { observe(v: number): void }>();
 
-  constructor(stats: ApiStats, sequencer: Sequencer, history: HistoryService | null, defaults = true) {
+  constructor(stats: ApiStats, backend: Backend, history: HistoryService | null, defaults = true) {
     const registers = [this.registry];
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'hooats_' });
     this.latency = new Histogram({
@@ -68,15 +68,15 @@ export class PrometheusMetrics {
           this.inc(read());
         },
       });
-    journal('hooats_journal_fsyncs_total', 'fdatasync calls on journal segments', () => sequencer.journalStats.fileSyncs);
-    journal('hooats_journal_flushes_total', 'Journal group commits', () => sequencer.journalStats.flushes);
-    journal('hooats_journal_bytes_total', 'Bytes written to the journal', () => sequencer.journalStats.bytesWritten);
+    journal('hooats_journal_fsyncs_total', 'fdatasync calls on journal segments', () => backend.counters().journalFsyncs ?? 0);
+    journal('hooats_journal_flushes_total', 'Journal group commits', () => backend.counters().journalFlushes ?? 0);
+    journal('hooats_journal_bytes_total', 'Bytes written to the journal', () => backend.counters().journalBytes ?? 0);
     new Gauge({
       name: 'hooats_journal_durable_seq',
       help: 'Last durable command sequence number',
       registers,
       collect() {
-        this.set(sequencer.durableSeq);
+        this.set(backend.counters().durableSeq ?? 0);
       },
     });
     new Gauge({

@@ -67,7 +67,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       response: { 200: S.balancesResponse, ...errors },
     },
     handler: async (request) => {
-      const balances = await durableRead(ctx, () => ctx.sequencer.engine.balances(request.params.userId));
+      const balances = await durableRead(ctx, (state) => state.balances(request.params.userId));
       return { balances: balancesJson(ctx.markets, balances) };
     },
   });

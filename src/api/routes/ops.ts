@@ -1,6 +1,6 @@
 /** Operations: health, Prometheus metrics, performance figures, the OpenAPI document. */
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../context.js';
+import { durableRead, type AppContext } from '../context.js';
 import type { OpenApiBuilder } from '../openapi.js';
 
 const tags = ['operations'];
@@ -27,26 +27,21 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, openapi: OpenAp
   app.get('/api/health', {
     schema: {
       tags,
-      summary: 'Health: 200 with status "ok", 503 with status "unavailable" when the journal is down (the history never makes it 503)',
+      summary: 'Health: 200 with status "ok", 503 with status "unavailable" when the store (journal, or Redis) cannot take commands (the history never makes it 503)',
     },
     handler: async (_request, reply) => {
-      const s = ctx.sequencer;
-      const healthy = s.healthy;
+      const { healthy, detail } = await ctx.backend.health();
       reply.code(healthy ? 200 : 503);
+      const openOrders = healthy ? await durableRead(ctx, (state) => state.openOrderCount()).catch(() => null) : null;
       return {
         status: healthy ? 'ok' : 'unavailable',
-        journal: {
-          healthy,
-          fsyncMode: ctx.config.fsyncMode,
-          lastSeq: s.lastSeq,
-          durableSeq: s.durableSeq,
-          ...s.journalStats,
-        },
-        recovery: s.recovery,
+        store: ctx.backend.kind,
+        ...(ctx.backend.kind === 'journal' ? { journal: { ...(detail.journal as object), fsyncMode: ctx.config.fsyncMode } } : {}),
+        ...Object.fromEntries(Object.entries(detail).filter(([k]) => k !== 'journal')),
         // informational: trading does not need the history, so its state never makes the health 503
         history: historyHealth(ctx),
         markets: ctx.markets.catalogue.markets.length,
-        openOrders: s.engine.openOrderCount(),
+        openOrders,
         wsClients: ctx.stats.wsClients,
         uptimeSeconds: Math.round((ctx.now() - started) / 1000),
       };
@@ -67,7 +62,7 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, openapi: OpenAp
       const stats = ctx.stats;
       const rates = stats.rates();
       const latency = stats.latencyPercentiles();
-      const journal = ctx.sequencer.journalStats;
+      const counters = ctx.backend.counters();
       return {
         ordersPerSecond: { current: rates.current, peak: rates.peak },
         latencyMs: { p50: latency.p50, p99: latency.p99, samples: latency.samples, scope: 'order entry, cancel, admin (HTTP and WebSocket)' },
@@ -76,9 +71,9 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, openapi: OpenAp
           ordersRejected: stats.ordersRejected,
           trades: stats.tradesTotal,
           requests: stats.requests,
-          openOrders: ctx.sequencer.engine.openOrderCount(),
-          journalFlushes: journal.flushes,
-          journalFsyncs: journal.fileSyncs,
+          openOrders: await durableRead(ctx, (state) => state.openOrderCount()),
+          journalFlushes: counters.journalFlushes ?? 0,
+          journalFsyncs: counters.journalFsyncs ?? 0,
           wsClients: stats.wsClients,
         },
         time: ctx.now(),

@@ -41,7 +41,7 @@ export function publicRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     handler: async (request) => {
       const m = marketOf(ctx, request.params.pair);
-      const d = await durableRead(ctx, () => ctx.sequencer.engine.depth(m.spec.pair, request.query.depth)!);
+      const d = await durableRead(ctx, async (state) => (await state.depth(m.spec.pair, request.query.depth))!);
       return {
         pair: d.pair,
         sequence: d.seq,
@@ -63,7 +63,7 @@ export function publicRoutes(app: FastifyInstance, ctx: AppContext): void {
     handler: async (request) => {
       const m = marketOf(ctx, request.params.pair);
       const pair = m.spec.pair;
-      const { value: d, seq } = await durableReadAt(ctx, () => ctx.sequencer.engine.depth(pair, 1)!);
+      const { value: d, seq } = await durableReadAt(ctx, async (state) => (await state.depth(pair, 1))!);
       const stats = await historyRead(ctx, async (h) => h.formatter.ticker(await h.store.ticker(pair, ctx.now())), seq);
       const price = (ticks: number | undefined) => (ticks === undefined ? null : m.price(ticks));
       return {

@@ -76,7 +76,7 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
       const userId = principalOf(request).userId;
       const id = parseOrderId(request.params.id);
       if (id === null) throw new ApiError('NOT_FOUND', 'no such order');
-      const { value: open, seq } = await durableReadAt(ctx, () => ctx.sequencer.engine.openOrder(id));
+      const { value: open, seq } = await durableReadAt(ctx, (state) => state.openOrder(id));
       let view: OrderView | null = open;
       if (open === null) {
         // no longer (or never) resting: the history has it once it holds everything up to `seq`
@@ -111,7 +111,7 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (pair !== null) marketOf(ctx, pair);
       const wantsOpen = status === 'all' || status === 'open' || status === 'partially_filled';
       const wantsClosed = status === 'all' || status === 'closed' || status === 'filled' || status === 'cancelled';
-      const { value: resting, seq } = await durableReadAt(ctx, () => (wantsOpen ? ctx.sequencer.engine.openOrders(userId, pair) : []));
+      const { value: resting, seq } = await durableReadAt(ctx, (state) => (wantsOpen ? state.openOrders(userId, pair ?? null) : []));
       const open = resting.filter(
         (o) => (before === undefined || o.id < before) && (status !== 'partially_filled' || o.status === 'partially_filled'),
       );
@@ -162,7 +162,7 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
     schema: { tags, security, summary: 'Your balances by asset', response: { 200: S.balancesResponse, ...errors } },
     handler: async (request) => {
       const userId = principalOf(request).userId;
-      const balances = await durableRead(ctx, () => ctx.sequencer.engine.balances(userId));
+      const balances = await durableRead(ctx, (state) => state.balances(userId));
       return { balances: balancesJson(ctx.markets, balances) };
     },
   });
