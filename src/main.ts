@@ -2,13 +2,14 @@
  * The process that listens: read the configuration, recover the state from the data dir, start the order
  * history (PostgreSQL with DATABASE_URL, else SQLite in the data dir), serve HTTP and WebSocket, and on
  * SIGTERM/SIGINT stop accepting, finish in-flight requests, snapshot, let the history catch up (for half
- * the shutdown timeout at most) and exit 0.
+ * the shutdown timeout at most) and exit 0. With HOOATS_STORE=redis the state is in Redis instead.
  * In dev mode (no HOOATS_JWT_SECRET) it prints a day-long token and curl lines to get started.
  */
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { signToken } from './api/auth.js';
 import { HistoryService } from './api/history-service.js';
+import { RedisBackend } from './api/redis-backend.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { Sequencer } from './sequencer/sequencer.js';
 
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = pino({ level: config.logLevel });
+  if (config.store.kind === 'redis') return serveFromRedis(config, config.store, log);
   const sequencer = await Sequencer.open({
     markets: config.markets,
     dataDir: config.dataDir,
@@ -65,12 +67,46 @@ async function main(): Promise<void> {
   const app = buildApp({ sequencer, history, logger: log, processMetrics: true }, config);
   const address = await app.listen({ port: config.port, host: config.host });
   log.info(
-    { address, dataDir: config.dataDir, fsync: config.fsyncMode, markets: config.markets.map((m) => m.pair), history: history.kind },
+    { address, store: 'journal', dataDir: config.dataDir, fsync: config.fsyncMode, markets: config.markets.map((m) => m.pair), history: history.kind },
     'listening',
   );
+  await announce(config, address);
+  onStopSignal(config, log, async () => {
+    await app.close();
+    log.info('connections closed; writing the final snapshot');
+    await sequencer.close();
+    log.info({ lastSeq: sequencer.lastSeq }, 'state snapshotted; flushing the history');
+    const flushed = await history.close(Math.floor(config.shutdownTimeoutMs / 2));
+    const { persistedSeq } = history.status();
+    if (flushed) log.info({ persistedSeq }, 'history written; bye');
+    else log.warn({ persistedSeq, lastSeq: sequencer.lastSeq }, 'history not fully written; it catches up from the journal at the next start; bye');
+  });
+}
+
+/**
+ * HOOATS_STORE=redis: the state is in Redis, shared with any other process on the same keyspace; no
+ * journal, no snapshot. The order history is not written in this mode yet (its reads answer 503).
+ */
+async function serveFromRedis(config: AppConfig, store: Extract<AppConfig['store'], { kind: 'redis' }>, log: Logger): Promise<void> {
+  const backend = await RedisBackend.open({ url: store.url, prefix: store.prefix, markets: config.markets, log: log.child({ component: 'redis' }) });
+  const app = buildApp({ backend, history: null, logger: log, processMetrics: true }, config);
+  const address = await app.listen({ port: config.port, host: config.host });
+  log.info({ address, store: 'redis', prefix: store.prefix, markets: config.markets.map((m) => m.pair), streamSeq: backend.events.lastSeq }, 'listening');
+  await announce(config, address);
+  onStopSignal(config, log, async () => {
+    await app.close();
+    await backend.close();
+    log.info('connections closed; Redis holds the state; bye');
+  });
+}
+
+async function announce(config: AppConfig, address: string): Promise<void> {
   if (config.jwtSecretGenerated) await printDevHelp(config, address);
   else process.stdout.write(`HOOATS API listening on ${address}\n`);
+}
 
+/** SIGTERM/SIGINT: `shutdown` once (a second signal exits at once), exit 0 when it is done. */
+function onStopSignal(config: AppConfig, log: Logger, shutdown: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -84,20 +120,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
-    (async () => {
-      await app.close();
-      log.info('connections closed; writing the final snapshot');
-      await sequencer.close();
-      log.info({ lastSeq: sequencer.lastSeq }, 'state snapshotted; flushing the history');
-      const flushed = await history.close(Math.floor(config.shutdownTimeoutMs / 2));
-      const { persistedSeq } = history.status();
-      if (flushed) log.info({ persistedSeq }, 'history written; bye');
-      else log.warn({ persistedSeq, lastSeq: sequencer.lastSeq }, 'history not fully written; it catches up from the journal at the next start; bye');
-      process.exit(0);
-    })().catch((err: unknown) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
+    shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

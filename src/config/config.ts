@@ -27,6 +27,11 @@ export interface HistoryConfig {
   readonly readWaitMs: number;
 }
 
+export type StoreConfig =
+  | { readonly kind: 'journal' }
+  /** REDIS_URL (may hold a password: never logged), HOOATS_REDIS_PREFIX (key prefix, default `hooats:`) */
+  | { readonly kind: 'redis'; readonly url: string; readonly prefix: string };
+
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
@@ -47,6 +52,8 @@ export interface AppConfig {
   readonly wsMaxBufferedBytes: number;
   readonly logLevel: string;
   readonly history: HistoryConfig;
+  /** where the exchange's state lives (HOOATS_STORE): the journaled in-memory engine, or Redis */
+  readonly store: StoreConfig;
   /** how long shutdown may take in all (requests, snapshot, history flush) before the process gives up */
   readonly shutdownTimeoutMs: number;
 }
@@ -91,6 +98,17 @@ function databaseUrl(env: Env): string | null {
   return raw;
 }
 
+function storeConfig(env: Env): StoreConfig {
+  const kind = oneOf(env, 'HOOATS_STORE', ['journal', 'redis'] as const, 'journal');
+  if (kind === 'journal') return Object.freeze({ kind });
+  const url = env.REDIS_URL === undefined || env.REDIS_URL === '' ? 'redis://127.0.0.1:6379' : env.REDIS_URL;
+  // the URL may hold a password: the message never repeats it
+  if (!/^rediss?:\/\/./.test(url)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  const prefix = env.HOOATS_REDIS_PREFIX === undefined || env.HOOATS_REDIS_PREFIX === '' ? 'hooats:' : env.HOOATS_REDIS_PREFIX;
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) throw new ConfigError('HOOATS_REDIS_PREFIX must be 1 to 64 of A-Z a-z 0-9 : _ . -');
+  return Object.freeze({ kind, url, prefix });
+}
+
 /** Reads and validates the configuration; throws ConfigError with a message for the operator. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const host = env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST;
@@ -117,6 +135,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       databaseUrl: databaseUrl(env),
       readWaitMs: int(env, 'HOOATS_HISTORY_READ_WAIT_MS', 2_000, 0, 60_000),
     }),
+    store: storeConfig(env),
     shutdownTimeoutMs: int(env, 'HOOATS_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
   return Object.freeze(config);

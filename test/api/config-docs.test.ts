@@ -32,6 +32,16 @@ describe('configuration', () => {
       [8080, '0.0.0.0', '/tmp/x', 'always', null, 4096, 2048, false]);
   });
 
+  it('picks the store: the journal by default, Redis with HOOATS_STORE=redis, never repeating the URL in an error', () => {
+    assert.deepEqual(loadConfig({}).store, { kind: 'journal' });
+    assert.deepEqual(loadConfig({ HOOATS_STORE: 'redis' }).store, { kind: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'hooats:' });
+    assert.deepEqual(loadConfig({ HOOATS_STORE: 'redis', REDIS_URL: 'redis://:pw@r:6380/1', HOOATS_REDIS_PREFIX: 'x1:' }).store,
+      { kind: 'redis', url: 'redis://:pw@r:6380/1', prefix: 'x1:' });
+    assert.throws(() => loadConfig({ HOOATS_STORE: 'mongo' }), /HOOATS_STORE must be one of journal, redis/);
+    assert.throws(() => loadConfig({ HOOATS_STORE: 'redis', REDIS_URL: 'http://:secret@r' }), (e: unknown) => e instanceof ConfigError && !e.message.includes('secret'));
+    assert.throws(() => loadConfig({ HOOATS_STORE: 'redis', HOOATS_REDIS_PREFIX: '{tag}' }), /HOOATS_REDIS_PREFIX/);
+  });
+
   it('reads DATABASE_URL for the history and never repeats it in an error', () => {
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x' }).history.databaseUrl, 'postgres://u:p@db:5432/x');
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://u:secret@db/x' }), (e: unknown) => e instanceof ConfigError && !e.message.includes('secret'));
