@@ -6,7 +6,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Command } from '../../src/engine/commands.js';
 import { Engine } from '../../src/engine/engine.js';
 import { judgePersistence, checkPersistence } from '../../src/redis/persistence.js';
@@ -14,6 +13,7 @@ import { RedisEngine } from '../../src/redis/redis-engine.js';
 import { RedisUnavailableError } from '../../src/redis/unavailable.js';
 import { TEST_MARKETS } from '../support/markets.js';
 import { openRedisBackend, REDIS_URL, redisSkip, uniquePrefix } from './support.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 const skip = redisSkip;
 let time = 1_000;
@@ -21,38 +21,8 @@ const dep = (userId: string, asset: string, amount: number): Command => ({ type:
 const lim = (userId: string, side: 'buy' | 'sell', price: number, amount: number): Command =>
   ({ type: 'placeOrder', time: ++time, userId, pair: 'IDX-USDC', side, orderType: 'limit', price, amount });
 
-/** A TCP proxy in front of the test server that can cut every connection and refuse new ones. */
-class Proxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly target: URL) {}
-  async start(port = 0): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(Number(this.target.port || 6379), this.target.hostname);
-      this.sockets.add(client).add(upstream);
-      const drop = (): void => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-  /** cuts every connection and stops listening */
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    await new Promise<void>((resolve) => (this.server === null ? resolve() : this.server.close(() => resolve())));
-    this.server = null;
-  }
-}
-
 describe('Redis unreachable', { skip }, () => {
-  const proxy = new Proxy(new URL(REDIS_URL));
+  const proxy = new TcpProxy(new URL(REDIS_URL));
   let engine: RedisEngine;
   const reference = new Engine(TEST_MARKETS);
   const prefix = uniquePrefix('unavailable');
