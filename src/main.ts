@@ -85,18 +85,29 @@ async function main(): Promise<void> {
 
 /**
  * HOOATS_STORE=redis: the state is in Redis, shared with any other process on the same keyspace; no
- * journal, no snapshot. The order history is not written in this mode yet (its reads answer 503).
+ * journal, no snapshot. The history is written from the event streams, by every process into its
+ * store (the writes are idempotent, so processes sharing one PostgreSQL count nothing twice).
  */
 async function serveFromRedis(config: AppConfig, store: Extract<AppConfig['store'], { kind: 'redis' }>, log: Logger): Promise<void> {
   const backend = await RedisBackend.open({ url: store.url, prefix: store.prefix, markets: config.markets, log: log.child({ component: 'redis' }) });
-  const app = buildApp({ backend, history: null, logger: log, processMetrics: true }, config);
+  const history = await HistoryService.start({
+    sequencer: backend.historyFeed(),
+    dataDir: config.dataDir,
+    databaseUrl: config.history.databaseUrl,
+    log: log.child({ component: 'history' }),
+  });
+  const app = buildApp({ backend, history, logger: log, processMetrics: true }, config);
   const address = await app.listen({ port: config.port, host: config.host });
-  log.info({ address, store: 'redis', prefix: store.prefix, markets: config.markets.map((m) => m.pair), streamSeq: backend.events.lastSeq }, 'listening');
+  log.info(
+    { address, store: 'redis', prefix: store.prefix, markets: config.markets.map((m) => m.pair), streamSeq: backend.events.lastSeq, history: history.kind },
+    'listening',
+  );
   await announce(config, address);
   onStopSignal(config, log, async () => {
     await app.close();
+    const flushed = await history.close(Math.floor(config.shutdownTimeoutMs / 2));
     await backend.close();
-    log.info('connections closed; Redis holds the state; bye');
+    log.info({ historyFlushed: flushed, persistedSeq: history.status().persistedSeq }, 'connections closed; Redis holds the state; bye');
   });
 }
 

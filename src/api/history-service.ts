@@ -15,10 +15,26 @@ import { HistoryWriter, type HistoryWriterLog, type HistoryWriterOptions, type H
 import { openHistoryStore } from '../history/open-store.js';
 import { PgHistoryStore, type PgStoreLog } from '../history/pg-store.js';
 import type { HistoryBatch, HistoryStore } from '../history/types.js';
-import type { Sequencer } from '../sequencer/sequencer.js';
+import { Sequencer } from '../sequencer/sequencer.js';
+import type { EngineEvent } from '../engine/events.js';
+import type { MarketCatalogue } from '../engine/market.js';
+import type { CatchUpSource } from '../history/catch-up.js';
+
+/**
+ * Where the writer's events come from when they are not the sequencer's (Redis mode: the merged event
+ * streams, and catch-up from them).
+ */
+export interface HistoryFeed {
+  readonly catalogue: MarketCatalogue;
+  /** the last command whose events the feed has delivered */
+  readonly lastSeq: number;
+  onDurable(listener: (seq: number, events: readonly EngineEvent[]) => void): () => void;
+  readonly catchUp: CatchUpSource;
+}
 
 export interface HistoryServiceOptions {
-  readonly sequencer: Sequencer;
+  /** the journaled engine's sequencer, or another feed of durable events */
+  readonly sequencer: Sequencer | HistoryFeed;
   readonly dataDir: string;
   /** null: SQLite in dataDir */
   readonly databaseUrl: string | null;
@@ -110,19 +126,21 @@ export class HistoryService {
     }
     store ??= await openHistoryStore({ databaseUrl: null, dataDir: options.dataDir });
     const counting = new CountingStore(store, pool);
-    const catalogue = sequencer.engine.catalogue;
+    const journaled = sequencer instanceof Sequencer;
+    const catalogue = journaled ? sequencer.engine.catalogue : sequencer.catalogue;
     const writer = new HistoryWriter({
       ...options.writer,
       store: counting,
       markets: catalogue,
       dataDir: options.dataDir,
-      durableSeq: () => sequencer.durableSeq,
+      catchUpSource: journaled ? undefined : sequencer.catchUp,
+      durableSeq: journaled ? () => sequencer.durableSeq : () => sequencer.lastSeq,
       log: options.log,
     });
     // before the first command: every durable command after the stored progress reaches the writer,
-    // either live or regenerated from the journal, which pruning now keeps for it
+    // either live or regenerated from the journal (which pruning now keeps for it) or the streams
     const unsubscribe = sequencer.onDurable(writer.listener);
-    const unretain = sequencer.retain(() => writer.retainFrom());
+    const unretain = journaled ? sequencer.retain(() => writer.retainFrom()) : () => {};
     writer.start();
     return new HistoryService(counting, writer, new HistoryFormatter(catalogue), () => {
       unsubscribe();

@@ -12,10 +12,12 @@ import type { MarketConfig } from '../engine/market.js';
 import { reject } from '../errors.js';
 import { RedisEngine } from '../redis/redis-engine.js';
 import { StreamFeed } from '../redis/stream-feed.js';
+import { streamCatchUp } from '../redis/stream-replay.js';
 import { RedisUnavailableError } from '../redis/unavailable.js';
 import { stampCommand, type CommandInput } from '../sequencer/sequencer.js';
 import { ApiError } from './api-error.js';
 import type { Backend, BackendHealth, StateReads } from './backend.js';
+import type { HistoryFeed } from './history-service.js';
 
 export interface RedisBackendOptions {
   readonly url: string;
@@ -39,6 +41,7 @@ export class RedisBackend implements Backend {
   private constructor(
     readonly engine: RedisEngine,
     private readonly feed: StreamFeed,
+    private readonly streams: readonly string[],
     private readonly books: BookDepth[],
     private readonly now: () => number,
   ) {}
@@ -67,7 +70,7 @@ export class RedisBackend implements Backend {
       // read after the feed's start: each book includes at least the entries before it (the mirror
       // skips events already included, by their per-market seq)
       const books = await Promise.all(engine.catalogue.markets.map(async (spec) => (await engine.depth(spec.pair))!));
-      return new RedisBackend(engine, feed, books, options.now ?? Date.now);
+      return new RedisBackend(engine, feed, streams, books, options.now ?? Date.now);
     } catch (err) {
       reader?.disconnect();
       await engine.close();
@@ -81,6 +84,19 @@ export class RedisBackend implements Backend {
 
   get events(): StreamFeed {
     return this.feed;
+  }
+
+  /** The history writer's events: the same merged streams, and catch-up from them. */
+  historyFeed(): HistoryFeed {
+    const { engine, feed } = this;
+    return {
+      catalogue: engine.catalogue,
+      get lastSeq() {
+        return feed.lastSeq;
+      },
+      onDurable: (listener) => feed.onDurable(listener),
+      catchUp: streamCatchUp({ redis: engine.redis, streams: this.streams, decode: (fields) => engine.decodeStreamEntry(fields) }),
+    };
   }
 
   initialBooks(): BookDepth[] {

@@ -15,6 +15,7 @@ import type { EngineEvent } from '../engine/events.js';
 import { decodeCommand } from '../sequencer/command-codec.js';
 import { decodeSnapshot } from '../sequencer/snapshot-codec.js';
 import { readJournalRange } from './journal-range.js';
+import type { CatchUpReplay } from './catch-up.js';
 import type { DurableEntry } from './rows.js';
 
 const SNAPSHOT_NAME = /^snapshot-(\d{20})\.snap$/;
@@ -39,7 +40,7 @@ export interface OpenReplayOptions {
   readonly log?: ReplayLog;
 }
 
-export class EventReplay {
+export class EventReplay implements CatchUpReplay {
   private constructor(
     private readonly engine: Engine,
     private readonly journalDir: string,

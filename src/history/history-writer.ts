@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { buildCatalogue, type MarketCatalogue, type MarketConfig } from '../engine/market.js';
 import type { EngineEvent } from '../engine/events.js';
+import { CatchUpGapError, type CatchUpReplay, type CatchUpSource } from './catch-up.js';
 import { EventReplay, ReplayMismatchError } from './event-replay.js';
 import { JournalGapError, JournalRangeError } from './journal-range.js';
 import { buildBatch, pairAssets, type DurableEntry, type PairAssets } from './rows.js';
@@ -31,8 +32,10 @@ export interface HistoryWriterOptions {
   readonly store: HistoryStore;
   /** the sequencer's markets: catch-up replays the engine */
   readonly markets: readonly MarketConfig[] | MarketCatalogue;
-  /** the sequencer's data directory (journal/ and snapshots/ inside) */
+  /** the sequencer's data directory (journal/ and snapshots/ inside), where catch-up replays from ... */
   readonly dataDir: string;
+  /** ... unless another source is given (Redis mode: the event streams) */
+  readonly catchUpSource?: CatchUpSource;
   /** the sequencer's durable sequence (`() => sequencer.durableSeq`) */
   readonly durableSeq: () => number;
   /** the queue is dropped (and later regenerated from disk) when it holds more events than this */
@@ -121,7 +124,7 @@ export class HistoryWriter {
   private queueing = true;
 
   private persisted = -1;
-  private replay: EventReplay | null = null;
+  private replay: CatchUpReplay | null = null;
   private mode: 'starting' | 'live' | 'catching_up' = 'starting';
   private backingOff = false;
   private stalled = false;
@@ -384,12 +387,7 @@ export class HistoryWriter {
     try {
       if (this.replay === null || this.replay.seq > this.persisted) {
         this.replay = null;
-        this.replay = await EventReplay.open({
-          dataDir: this.options.dataDir,
-          markets: this.catalogue,
-          atOrBefore: this.persisted,
-          log: this.log,
-        });
+        this.replay = await (this.options.catchUpSource ?? this.journalReplay)(this.persisted);
         this.log.info(
           { snapshotSeq: this.replay.snapshotSeq, persistedSeq: this.persisted, target },
           this.replay.snapshotSeq === 0 ? 'history catch-up replays the journal from its start' : 'history catch-up replays from a snapshot',
@@ -420,10 +418,14 @@ export class HistoryWriter {
     } catch (err) {
       this.replay = null;
       if (this.closed) return;
-      const hopeless = err instanceof JournalGapError || err instanceof JournalRangeError || err instanceof ReplayMismatchError;
+      const hopeless =
+        err instanceof JournalGapError || err instanceof JournalRangeError || err instanceof ReplayMismatchError || err instanceof CatchUpGapError;
       await this.failed(err, hopeless ? 'history catch-up cannot proceed' : 'history catch-up failed', hopeless);
     }
   }
+
+  private readonly journalReplay: CatchUpSource = (atOrBefore) =>
+    EventReplay.open({ dataDir: this.options.dataDir, markets: this.catalogue, atOrBefore, log: this.log });
 
   /**
    * Matching comes first: wait in short naps while the thread stays busy without us (the utilisation

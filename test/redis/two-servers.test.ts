@@ -4,9 +4,14 @@
  * consistent exchange: the same book (GET /api/orderbook, and rebuilt from each one's WebSocket
  * snapshot + diffs, seq rising by exactly 1), the same trades in the same order on both WebSocket
  * feeds, the same balances and open orders, and every asset conserved (accounts + pool = deposits +
- * the pool's initial reserves). HOOATS_SEED replays a run (the seed is printed).
+ * the pool's initial reserves). Each writes the order history from the streams into its own SQLite:
+ * both list the same trades and the caller's filled and cancelled orders, and a third server started
+ * afterwards catches its history up from the streams. HOOATS_SEED replays a run (the seed is printed).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { signToken } from '../../src/api/auth.js';
@@ -70,12 +75,21 @@ const sum = (values: string[]) => values.reduce((a, v) => a + Number(v.replace('
 describe('two server processes on one Redis (HOOATS_STORE=redis)', { skip: redisSkip }, () => {
   const prefix = uniquePrefix('servers');
   const servers: MainProcess[] = [];
+  const dataDirs: string[] = [];
   let admin = '';
+  /** a server process on the shared keyspace, with its own data dir (its SQLite history) */
+  const serve = async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hooats-two-servers-'));
+    dataDirs.push(dataDir);
+    const env = { HOOATS_STORE: 'redis', REDIS_URL, HOOATS_REDIS_PREFIX: prefix, HOOATS_JWT_SECRET: SECRET, HOOATS_RATE_LIMIT_PER_SEC: '0', DATABASE_URL: '', HOOATS_DATA_DIR: dataDir };
+    const server = await startMain(env);
+    servers.push(server);
+    return server;
+  };
 
   before(async () => {
-    const env = { HOOATS_STORE: 'redis', REDIS_URL, HOOATS_REDIS_PREFIX: prefix, HOOATS_JWT_SECRET: SECRET, HOOATS_RATE_LIMIT_PER_SEC: '0', DATABASE_URL: '' };
-    servers.push(await startMain(env));
-    servers.push(await startMain(env));
+    await serve();
+    await serve();
     admin = await signToken(SECRET, 'ops', ['admin']);
   });
 
@@ -84,6 +98,7 @@ describe('two server processes on one Redis (HOOATS_STORE=redis)', { skip: redis
       s.child.kill('SIGTERM');
       await s.exited;
     }
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     const r = new Redis(REDIS_URL);
     let cursor = '0';
     do {
@@ -169,6 +184,23 @@ describe('two server processes on one Redis (HOOATS_STORE=redis)', { skip: redis
     const [oa, ob] = await Promise.all(servers.map((s) => api(s.url, 'GET', `/api/trading/v2/orders?pair=${PAIR}&status=open`, token)));
     assert.deepEqual(oa.body, ob.body, 'open orders of t0');
     for (const w of watchers) w.client.close();
+
+    // the history: both servers, and one started now (catching up from the streams), list the same trades
+    const late = await serve();
+    const tradesOf = async (url: string) => {
+      const r = await api(url, 'GET', `/api/trading/v2/trades/${PAIR}?limit=1000`, admin);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body.trades as any[];
+    };
+    await eventually(async () => (await tradesOf(late.url)).length === watchers[0].trades.length, 10_000);
+    const listed = await tradesOf(a.url);
+    assert.deepEqual(await tradesOf(b.url), listed);
+    assert.deepEqual(await tradesOf(late.url), listed);
+    assert.deepEqual(listed.map((t) => t.id).sort(), watchers[0].trades.map((t) => t.id).sort(), 'the history holds every trade');
+    const closed = await Promise.all([a, b, late].map((s) => api(s.url, 'GET', `/api/trading/v2/orders?pair=${PAIR}&status=closed&limit=500`, token)));
+    assert.ok(closed[0].body.orders.length > 0, 't0 has closed orders');
+    assert.deepEqual(closed[1].body, closed[0].body);
+    assert.deepEqual(closed[2].body, closed[0].body);
   });
 
   it('reports the store in /api/health', async () => {

@@ -1,0 +1,34 @@
+/**
+ * Where a history writer that fell behind gets the missed commands' events again: the journal (replayed
+ * through the engine from a snapshot, event-replay.ts) or, in Redis mode, the event streams
+ * (redis/stream-replay.ts).
+ */
+import type { DurableEntry } from './rows.js';
+
+export interface CatchUpReplay {
+  /** every command up to here has been passed over (applied silently or emitted) */
+  readonly seq: number;
+  /** where the replay started from a snapshot (0: from the beginning); for the logs */
+  readonly snapshotSeq: number;
+  /**
+   * Goes through commands seq+1 .. toSeq; those <= silentThrough are skipped, for the others `emit` is
+   * awaited with each run of consecutive entries. `pace` is awaited between chunks.
+   */
+  run(
+    toSeq: number,
+    silentThrough: number,
+    emit: (entries: DurableEntry[]) => Promise<void>,
+    options?: { chunkRecords?: number; pace?: () => Promise<void> },
+  ): Promise<void>;
+}
+
+/** Opens a replay that starts at or before `atOrBefore` (so that it covers atOrBefore + 1 on). */
+export type CatchUpSource = (atOrBefore: number) => Promise<CatchUpReplay>;
+
+/** The commands needed are no longer there (trimmed streams, pruned journal): catch-up cannot proceed. */
+export class CatchUpGapError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CatchUpGapError';
+  }
+}

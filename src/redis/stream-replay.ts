@@ -1,0 +1,85 @@
+/**
+ * History catch-up in Redis mode: the missed commands' events read back from the capped event streams
+ * (the streams hold exactly what each command returned, with its command number `n`), merged by `n`.
+ * What the cap has already trimmed cannot come back: a hole is a CatchUpGapError (the writer reports
+ * itself stalled), never a silent skip.
+ */
+import type { Redis } from 'ioredis';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { CatchUpGapError, type CatchUpReplay, type CatchUpSource } from '../history/catch-up.js';
+import type { DurableEntry } from '../history/rows.js';
+import type { StreamEntry } from './stream-entry.js';
+
+export interface StreamReplayOptions {
+  readonly redis: Redis;
+  readonly streams: readonly string[];
+  readonly decode: (fields: ReadonlyArray<string | Buffer>) => StreamEntry;
+  /** entries per XRANGE */
+  readonly pageSize?: number;
+}
+
+export function streamCatchUp(options: StreamReplayOptions): CatchUpSource {
+  return async (atOrBefore) => new StreamReplay(options, atOrBefore);
+}
+
+class StreamReplay implements CatchUpReplay {
+  readonly snapshotSeq = 0;
+
+  constructor(
+    private readonly options: StreamReplayOptions,
+    private passed: number,
+  ) {}
+
+  get seq(): number {
+    return this.passed;
+  }
+
+  async run(
+    toSeq: number,
+    silentThrough: number,
+    emit: (entries: DurableEntry[]) => Promise<void>,
+    options: { chunkRecords?: number; pace?: () => Promise<void> } = {},
+  ): Promise<void> {
+    const from = Math.max(this.passed, silentThrough);
+    if (toSeq <= from) return;
+    const found = await this.read(from, toSeq);
+    const pace = options.pace ?? ((): Promise<void> => yieldToLoop());
+    const chunk = options.chunkRecords ?? 500;
+    let entries: DurableEntry[] = [];
+    for (let n = from + 1; n <= toSeq; n++) {
+      const events = found.get(n);
+      if (events === undefined) {
+        throw new CatchUpGapError(`command ${n} is no longer in the Redis event streams (trimmed by their cap); the history cannot be completed from ${n}`);
+      }
+      entries.push({ seq: n, events });
+      if (entries.length >= chunk || n === toSeq) {
+        await emit(entries);
+        this.passed = n;
+        entries = [];
+        await pace();
+      }
+    }
+  }
+
+  /** Every entry with from < n <= toSeq, from every stream (stream ids grow with n). */
+  private async read(from: number, toSeq: number): Promise<Map<number, DurableEntry['events']>> {
+    const { redis, streams, decode } = this.options;
+    const pageSize = this.options.pageSize ?? 1000;
+    const found = new Map<number, DurableEntry['events']>();
+    for (const key of streams) {
+      let start = '-';
+      for (;;) {
+        const page = await redis.xrange(key, start, '+', 'COUNT', pageSize);
+        let beyond = false;
+        for (const [, fields] of page) {
+          const entry = decode(fields);
+          if (entry.n > toSeq) beyond = true;
+          else if (entry.n > from) found.set(entry.n, entry.events);
+        }
+        if (beyond || page.length < pageSize) break;
+        start = '(' + page[page.length - 1][0];
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The stream readers of Redis mode: StreamFeed (live, merged by command number across the market and
+ * account streams, as every API process publishes them) and the history's catch-up from the streams,
+ * which must refuse to skip what the stream cap trimmed away.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Command } from '../../src/engine/commands.js';
+import type { EngineEvent } from '../../src/engine/events.js';
+import { CatchUpGapError } from '../../src/history/catch-up.js';
+import type { DurableEntry } from '../../src/history/rows.js';
+import { RedisEngine } from '../../src/redis/redis-engine.js';
+import { StreamFeed } from '../../src/redis/stream-feed.js';
+import { streamCatchUp } from '../../src/redis/stream-replay.js';
+import { TEST_MARKETS } from '../support/markets.js';
+import { REDIS_URL, redisSkip, uniquePrefix } from './support.js';
+
+const skip = redisSkip;
+
+async function open(streamMaxLen?: number) {
+  const engine = await RedisEngine.open({ url: REDIS_URL, markets: TEST_MARKETS, prefix: uniquePrefix('feed'), streamMaxLen });
+  const streams = [...TEST_MARKETS.map((m) => engine.marketKeys(m.pair)!.events), engine.accountStream];
+  return { engine, streams, decode: (fields: ReadonlyArray<string | Buffer>) => engine.decodeStreamEntry(fields) };
+}
+
+test('StreamFeed delivers every command with events once, in command order, across streams', { skip }, async () => {
+  const { engine, streams, decode } = await open();
+  const reader = engine.redis.duplicate();
+  await reader.connect();
+  try {
+    await engine.execute({ type: 'deposit', time: 1, userId: 'early', asset: 'USDC', amount: 5 });
+    const feed = await StreamFeed.start({ reader, streams, decode, blockMs: 100 });
+    assert.equal(feed.lastSeq, 1, 'starts after what is already there');
+    const delivered: Array<{ seq: number; events: readonly EngineEvent[] }> = [];
+    feed.onDurable((seq, events) => delivered.push({ seq, events }));
+    const expected: EngineEvent[][] = [];
+    const cmds: Command[] = [
+      { type: 'deposit', time: 2, userId: 's', asset: 'IDX', amount: 1000 },
+      { type: 'deposit', time: 3, userId: 'b', asset: 'USDC', amount: 10_000_000 },
+      { type: 'placeOrder', time: 4, userId: 's', pair: 'IDX-USDC', side: 'sell', orderType: 'limit', price: 1000, amount: 10 },
+      { type: 'withdraw', time: 5, userId: 'b', asset: 'USDC', amount: 1e15 },
+      { type: 'placeOrder', time: 6, userId: 'b', pair: 'IDX-USDC', side: 'buy', orderType: 'limit', price: 1000, amount: 4 },
+      { type: 'cancelAll', time: 7, userId: 's', pair: null },
+    ];
+    for (const cmd of cmds) {
+      const { events } = await engine.execute(cmd);
+      if (events.length > 0) expected.push(events);
+    }
+    await feed.whenDurable(1 + expected.length);
+    assert.deepEqual(delivered.map((d) => d.seq), expected.map((_e, i) => 2 + i), 'rising by one; the rejected withdrawal takes no number');
+    assert.deepEqual(delivered.map((d) => d.events), expected, 'the events execute returned');
+    assert.equal(feed.gaps, 0);
+    await feed.close();
+  } finally {
+    await engine.destroy();
+    await engine.close();
+  }
+});
+
+test('history catch-up from the streams: complete when the entries are there, CatchUpGapError when trimmed', { skip }, async () => {
+  const { engine, streams, decode } = await open(10);
+  try {
+    for (let i = 0; i < 300; i++) await engine.execute({ type: 'deposit', time: i, userId: 'u', asset: 'USDC', amount: 1 });
+    const source = streamCatchUp({ redis: engine.redis, streams, decode, pageSize: 7 });
+    const got: DurableEntry[] = [];
+    const recent = await source(295);
+    await recent.run(300, 295, async (entries) => void got.push(...entries));
+    assert.deepEqual(got.map((e) => e.seq), [296, 297, 298, 299, 300]);
+    assert.equal(got[4].events[0].type, 'balance');
+    assert.equal(recent.seq, 300);
+    const old = await source(0);
+    await assert.rejects(old.run(300, 0, async () => {}), CatchUpGapError);
+  } finally {
+    await engine.destroy();
+    await engine.close();
+  }
+});
