@@ -7,15 +7,16 @@
  * as one list, so on the journal it costs one group commit.
  */
 import { parseUnits } from '../engine/money/decimal.js';
-import type { CommandResult, PlaceOrderResult } from '../engine/events.js';
+import type { CommandResult, OrderView, PlaceOrderResult } from '../engine/events.js';
 import type { CommandInput } from '../sequencer/sequencer.js';
 import { ApiError } from './api-error.js';
 import type { ApiStats } from './api-stats.js';
 import type { Backend } from './backend.js';
 import type { Markets } from './markets.js';
 import { toPlaceOrder, type OrderRequest } from './order-request.js';
-import { errorMembers, orderText, placeOrderMembers } from './json-text.js';
 import { balancesJson } from './views.js';
+
+export type BatchOutcome = PlaceOrderResult | ApiError;
 
 export interface FundingJson {
   userId: string;
@@ -30,42 +31,38 @@ export class OrderEntry {
     private readonly stats: ApiStats,
   ) {}
 
-  /** The result's JSON members (no braces: HTTP wraps them, WebSocket puts type and reqId first). */
-  async place(userId: string, body: OrderRequest): Promise<string> {
+  /** The order's result; a rejection is thrown as ApiError. */
+  async place(userId: string, body: OrderRequest): Promise<PlaceOrderResult> {
     this.stats.countRate(1);
     const cmd = toPlaceOrder(this.markets, userId, body);
     // a request refused here is answered after what came before is durable, like an engine refusal
     const [result] = await this.backend.executeAll(cmd instanceof ApiError ? [] : [cmd]);
-    const answer = this.answer(body, cmd instanceof ApiError ? cmd : result);
-    if (answer instanceof ApiError) throw answer;
-    return answer;
+    const outcome = this.outcome(body, cmd instanceof ApiError ? cmd : result);
+    if (outcome instanceof ApiError) throw outcome;
+    return outcome;
   }
 
-  /** One JSON object per order: {"ok":true,...body} or {"ok":false,"error":{...}}. */
-  async batch(userId: string, bodies: readonly OrderRequest[]): Promise<string[]> {
+  /** Each order's result or rejection, in order (write them with writeBatchResults). */
+  async batch(userId: string, bodies: readonly OrderRequest[]): Promise<BatchOutcome[]> {
     this.stats.countRate(bodies.length);
     const converted = bodies.map((body) => toPlaceOrder(this.markets, userId, body));
     const valid = converted.filter((c): c is Exclude<typeof c, ApiError> => !(c instanceof ApiError));
     const results = await this.backend.executeAll(valid);
-    const texts: string[] = new Array(bodies.length);
+    const outcomes: BatchOutcome[] = new Array(bodies.length);
     for (let i = 0, next = 0; i < bodies.length; i++) {
       const c = converted[i];
-      const answer = this.answer(bodies[i], c instanceof ApiError ? c : results[next++]);
-      if (answer instanceof ApiError) {
-        this.stats.rejection(answer.code);
-        texts[i] = '{"ok":false,' + errorMembers(answer.code, answer.message) + '}';
-      } else {
-        texts[i] = '{"ok":true,' + answer + '}';
-      }
+      const outcome = this.outcome(bodies[i], c instanceof ApiError ? c : results[next++]);
+      if (outcome instanceof ApiError) this.stats.rejection(outcome.code);
+      outcomes[i] = outcome;
     }
-    return texts;
+    return outcomes;
   }
 
-  /** `"order":{...}` of the cancelled order (members, as for place). */
-  async cancel(userId: string, orderId: number): Promise<string> {
+  /** The cancelled order. */
+  async cancel(userId: string, orderId: number): Promise<OrderView> {
     const r = await this.run({ type: 'cancelOrder', userId, orderId });
     if (!('order' in r)) throw new Error('cancelOrder returned no order');
-    return '"order":' + orderText(this.markets.get(r.order.pair)!, r.order);
+    return r.order;
   }
 
   async cancelAll(userId: string, pair: string | null): Promise<{ cancelled: string[] }> {
@@ -109,8 +106,8 @@ export class OrderEntry {
     return r.pool;
   }
 
-  /** An order's outcome as the members of its answer, or the error to answer with; counted in the stats. */
-  private answer(body: OrderRequest, r: CommandResult | ApiError): string | ApiError {
+  /** An order's result, or the error to answer with; counted in the stats. */
+  private outcome(body: OrderRequest, r: CommandResult | ApiError): BatchOutcome {
     if (r instanceof ApiError) {
       this.stats.order(body.type, 'rejected');
       return r;
@@ -121,7 +118,7 @@ export class OrderEntry {
     }
     if (!('fills' in r)) throw new Error('placeOrder returned no fills');
     this.stats.order(body.type, r.order.status);
-    return placeOrderMembers(this.markets, r as PlaceOrderResult);
+    return r;
   }
 
   private async run(cmd: CommandInput): Promise<Exclude<CommandResult, { ok: false }>> {

@@ -7,7 +7,8 @@ import { historyRead } from '../history-read.js';
 import { guard, principalOf } from '../http-guards.js';
 import { parseOrderId, type OrderRequest } from '../order-request.js';
 import * as S from '../schemas.js';
-import { orderText } from '../json-text.js';
+import { orderText, writeBatchResults, writePlaceOrderMembers } from '../json-text.js';
+import { JsonWriter } from '../json-writer.js';
 import { balancesJson } from '../views.js';
 
 const errors = { '4xx': S.errorResponse, '5xx': S.errorResponse };
@@ -26,9 +27,11 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
     onRequest: trade,
     schema: { tags, security, summary: 'Place an order', body: S.orderRequest, response: { 201: S.placeOrderResponse, ...errors } },
     handler: async (request, reply) => {
-      const members = await ctx.entry.place(principalOf(request).userId, request.body);
+      const result = await ctx.entry.place(principalOf(request).userId, request.body);
+      const w = new JsonWriter(512).raw('{');
+      writePlaceOrderMembers(w, ctx.markets, result).raw('}');
       reply.code(201).type(JSON_TYPE);
-      return '{' + members + '}';
+      return w.bytes();
     },
   });
 
@@ -39,9 +42,11 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
       body: S.batchRequest, response: { 200: S.batchResponse, ...errors },
     },
     handler: async (request, reply) => {
-      const results = await ctx.entry.batch(principalOf(request).userId, request.body.orders);
+      const outcomes = await ctx.entry.batch(principalOf(request).userId, request.body.orders);
+      const w = new JsonWriter(512 * outcomes.length + 64).raw('{"results":');
+      writeBatchResults(w, ctx.markets, outcomes).raw('}');
       reply.type(JSON_TYPE);
-      return '{"results":[' + results.join(',') + ']}';
+      return w.bytes();
     },
   });
 
@@ -51,9 +56,9 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
     handler: async (request, reply) => {
       const id = parseOrderId(request.params.id);
       if (id === null) throw new ApiError('NOT_FOUND', 'no such open order');
-      const members = await ctx.entry.cancel(principalOf(request).userId, id);
+      const order = await ctx.entry.cancel(principalOf(request).userId, id);
       reply.type(JSON_TYPE);
-      return '{' + members + '}';
+      return '{"order":' + orderText(ctx.markets.get(order.pair)!, order) + '}';
     },
   });
 

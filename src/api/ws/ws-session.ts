@@ -12,7 +12,8 @@ import type { Principal } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { parseOrderId, type OrderRequest } from '../order-request.js';
 import type { WsHub } from './ws-hub.js';
-import { reqIdText } from '../json-text.js';
+import { orderText, reqIdText, writeBatchResults, writePlaceOrderMembers } from '../json-text.js';
+import { JsonWriter } from '../json-writer.js';
 import { validationMessage, validatorFor } from './ws-messages.js';
 
 type ReqId = string | number | null;
@@ -41,7 +42,8 @@ export class WsSession {
     ws.on('error', () => this.terminate());
   }
 
-  send(text: string): void {
+  /** A message: text, or its UTF-8 bytes (sent as a text frame all the same). */
+  send(text: string | Buffer): void {
     if (this.closed || this.ws.readyState !== 1) return;
     // results are released together when a journal flush completes: one write for all of this turn's
     if (!this.corked) {
@@ -49,7 +51,7 @@ export class WsSession {
       this.socket.cork();
       setImmediate(this.flush);
     }
-    this.ws.send(text);
+    this.ws.send(text, { binary: false });
   }
 
   /** Uncorks; what the kernel did not take stays buffered, and too much of it means a slow reader. */
@@ -189,8 +191,9 @@ export class WsSession {
     if (op === 'order') {
       const { op: _op, reqId: _reqId, ...order } = m;
       this.ctx.entry.place(p.userId, order as unknown as OrderRequest).then(
-        (members) => {
-          this.send('{"type":"result","reqId":' + reqIdText(reqId) + ',' + members + '}');
+        (result) => {
+          const w = new JsonWriter(512).raw('{"type":"result","reqId":').raw(reqIdText(reqId)).raw(',');
+          this.send(writePlaceOrderMembers(w, this.ctx.markets, result).raw('}').bytes());
           done();
         },
         (err: unknown) => this.fail(reqId, err),
@@ -199,16 +202,17 @@ export class WsSession {
       const id = parseOrderId(String(m.orderId));
       if (id === null) return this.error(reqId, 'NOT_FOUND', 'no such open order');
       this.ctx.entry.cancel(p.userId, id).then(
-        (members) => {
-          this.send('{"type":"result","reqId":' + reqIdText(reqId) + ',' + members + '}');
+        (order) => {
+          this.send('{"type":"result","reqId":' + reqIdText(reqId) + ',"order":' + orderText(this.ctx.markets.get(order.pair)!, order) + '}');
           done();
         },
         (err: unknown) => this.fail(reqId, err),
       );
     } else if (op === 'batch') {
       this.ctx.entry.batch(p.userId, m.orders as OrderRequest[]).then(
-        (results) => {
-          this.send('{"type":"result","reqId":' + reqIdText(reqId) + ',"results":[' + results.join(',') + ']}');
+        (outcomes) => {
+          const w = new JsonWriter(512 * outcomes.length + 64).raw('{"type":"result","reqId":').raw(reqIdText(reqId)).raw(',"results":');
+          this.send(writeBatchResults(w, this.ctx.markets, outcomes).raw('}').bytes());
           done();
         },
         (err: unknown) => this.fail(reqId, err),
