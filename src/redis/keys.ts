@@ -1,8 +1,9 @@
 /**
- * Key names of the Redis backend. Every key of one market shares the hash tag `{PAIR}`; the
- * exchange-wide keys (balances, accounts, clientOrderId index, counters, order index, exchange event
- * stream) share the tag `{acct}`. With `singleSlot` every key uses one tag instead, which makes the
- * scripts legal on Redis Cluster (one shard holds the whole exchange); see docs/redis.md.
+ * Key names of the Redis backend. Every key of one market (book, levels, its event stream) shares the
+ * hash tag `{PAIR}`; the exchange-wide keys (the state hash, the orders, the clientOrderId index, the
+ * users' open-order sets, the exchange event stream) share the tag `{acct}`. With `singleSlot` every
+ * key uses one tag instead, which makes the scripts legal on Redis Cluster (one shard holds the whole
+ * exchange); see docs/redis.md.
  */
 
 export interface Keyspace {
@@ -11,30 +12,29 @@ export interface Keyspace {
   readonly singleSlot: boolean;
 }
 
-/** The exchange-wide keys, in the order every script receives them as KEYS[1..6]. */
+/** The exchange-wide keys. The scripts get `state` as KEYS[1] and find the others from its name. */
 export interface AccountKeys {
-  readonly balances: string;
-  readonly accounts: string;
+  readonly base: string;
+  /** every scalar: counters, supply, book sequences, pools, accounts, balances (see docs/redis.md) */
+  readonly state: string;
+  /** open orders: order key → record */
+  readonly orders: string;
   readonly clientOrderIds: string;
-  readonly counters: string;
-  readonly orderIndex: string;
   readonly events: string;
-  readonly list: readonly string[];
 }
 
-/** One market's keys, in the order the scripts receive them (8 per market). */
+/** One market's keys. The scripts get `market` and find the others from its name. */
 export interface MarketKeys {
-  /** the market's key prefix; the per-user open-order sets are `${base}uo:${userId}` */
+  /** the market's key prefix */
   readonly base: string;
+  /** the market's descriptor and pair (written at init) */
   readonly market: string;
   readonly bids: string;
   readonly asks: string;
   readonly bidLevels: string;
   readonly askLevels: string;
   readonly levelTotals: string;
-  readonly orders: string;
   readonly events: string;
-  readonly list: readonly string[];
 }
 
 export function checkPrefix(prefix: string): void {
@@ -43,34 +43,27 @@ export function checkPrefix(prefix: string): void {
 
 export function accountKeys(ks: Keyspace): AccountKeys {
   const base = ks.singleSlot ? `${ks.prefix}{hooats}:acct:` : `${ks.prefix}{acct}:`;
-  const keys = {
-    balances: `${base}bal`,
-    accounts: `${base}acct`,
-    clientOrderIds: `${base}cid`,
-    counters: `${base}ctr`,
-    orderIndex: `${base}oidx`,
-    events: `${base}events`,
-  };
-  return { ...keys, list: [keys.balances, keys.accounts, keys.clientOrderIds, keys.counters, keys.orderIndex, keys.events] };
+  // the scripts find `base` by dropping the state key's last character: it must be `s`
+  return { base, state: `${base}s`, orders: `${base}o`, clientOrderIds: `${base}cid`, events: `${base}events` };
+}
+
+/** A user's open orders (all markets): a sorted set scored by order id. */
+export function userOrdersKey(account: AccountKeys, userId: string): string {
+  return `${account.base}u:${userId}`;
 }
 
 export function marketKeys(ks: Keyspace, pair: string): MarketKeys {
   const base = ks.singleSlot ? `${ks.prefix}{hooats}:${pair}:` : `${ks.prefix}{${pair}}:`;
   // the scripts find `base` by dropping the market hash key's last character: it must be `m`
-  const keys = {
+  return {
+    base,
     market: `${base}m`,
     bids: `${base}bids`,
     asks: `${base}asks`,
     bidLevels: `${base}bl`,
     askLevels: `${base}al`,
     levelTotals: `${base}lt`,
-    orders: `${base}o`,
     events: `${base}events`,
-  };
-  return {
-    base,
-    ...keys,
-    list: [keys.market, keys.bids, keys.asks, keys.bidLevels, keys.askLevels, keys.levelTotals, keys.orders, keys.events],
   };
 }
 

@@ -9,16 +9,20 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Command } from '../engine/commands.js';
 import type { BookDepth } from '../engine/engine.js';
-import type { CommandResult, EngineEvent, OrderView } from '../engine/events.js';
+import type { EngineEvent, OrderView } from '../engine/events.js';
 import { hashString } from '../engine/hash.js';
-import { buildCatalogue, type MarketCatalogue, type MarketConfig, type MarketSpec } from '../engine/market.js';
+import { buildCatalogue, type MarketCatalogue, type MarketConfig } from '../engine/market.js';
 import { SNAPSHOT_VERSION, type EngineSnapshot, type RestingOrderRecord } from '../engine/snapshot.js';
-import { reject } from '../errors.js';
-import { planCommand, timeText, type Layout, type ScriptName } from './command-args.js';
-import { accountKeys, checkPrefix, marketKeys, orderKey, type Keyspace, type MarketKeys } from './keys.js';
+import { buildLayout, planCommand, timeText, type Layout, type ScriptName } from './command-args.js';
+import { accountKeys, checkPrefix, marketKeys, orderKey, userOrdersKey, type Keyspace, type MarketKeys } from './keys.js';
 import { checkPersistence } from './persistence.js';
-import { ensureLibrary, FUNCTIONS, isMissingFunction, type ScriptReply } from './scripts.js';
+import type { ExecuteResult } from './reply.js';
+import { ensureLibrary, FUNCTIONS, isMissingFunction } from './scripts.js';
+import { decodeStreamEntry, type StreamEntry } from './stream-entry.js';
 import { isReplyError, neverSent, RedisUnavailableError } from './unavailable.js';
+import { parseOrderText, type OrderFields } from './wire.js';
+
+export type { ExecuteResult } from './reply.js';
 
 export interface RedisEngineOptions {
   readonly markets: readonly MarketConfig[] | MarketCatalogue;
@@ -39,12 +43,10 @@ export interface RedisEngineOptions {
   readonly onConnectionError?: (err: Error) => void;
 }
 
-export interface ExecuteResult {
-  readonly result: CommandResult;
-  readonly events: EngineEvent[];
-}
-
 const NO_EVENTS: EngineEvent[] = [];
+
+/** ioredis has FCALL with a Buffer reply at run time (every command has a `…Buffer` twin) but does not type it. */
+type BufferCalls = { fcallBuffer(fn: string, numKeys: number, ...args: Array<string | number>): Promise<Buffer> };
 
 /** The client options the backend needs: fail fast, reconnect forever, never resend a script. */
 export function redisClientOptions(commandTimeoutMs = 5000): RedisOptions {
@@ -77,14 +79,7 @@ export class RedisEngine {
     streamMaxLen: number,
   ) {
     this.catalogue = catalogue;
-    const marketList = catalogue.markets.map((spec, index) => ({ spec, keys: marketKeys(keyspace, spec.pair), index }));
-    this.layout = {
-      catalogue,
-      account: accountKeys(keyspace),
-      markets: new Map(marketList.map((m) => [m.spec.pair, m])),
-      marketList,
-      streamMaxLen: String(streamMaxLen),
-    };
+    this.layout = buildLayout(catalogue, accountKeys(keyspace), (pair) => marketKeys(keyspace, pair), streamMaxLen);
   }
 
   /** Connects (unless given a client), registers the scripts and creates the state once. */
@@ -122,13 +117,11 @@ export class RedisEngine {
   }
 
   private async init(): Promise<void> {
-    const args: Array<string | number> = [fingerprint(this.catalogue), this.catalogue.assets.length, this.layout.marketList.length];
-    for (const { spec, index } of this.layout.marketList) {
-      const amm = spec.amm;
-      args.push(spec.pair, spec.base, spec.quote, spec.baseAsset, spec.quoteAsset, spec.baseAtomsPerLot, spec.quoteAtomsPerTickLot);
-      args.push(spec.makerFeeBps, spec.takerFeeBps, amm === null ? 0 : 1, amm?.baseReserve ?? 0, amm?.quoteReserve ?? 0, amm?.feeBps ?? 0, index);
+    const args: Array<string | number> = [fingerprint(this.catalogue), this.layout.marketList.length];
+    for (const { spec, descriptor } of this.layout.marketList) {
+      args.push(descriptor, spec.pair, spec.amm?.baseReserve ?? 0, spec.amm?.quoteReserve ?? 0);
     }
-    const keys = [...this.layout.account.list, ...this.layout.marketList.map((m) => m.keys.market)];
+    const keys = this.layout.allKeys;
     await this.redis.fcall(FUNCTIONS.init, keys.length, ...keys, ...args);
   }
 
@@ -141,7 +134,7 @@ export class RedisEngine {
       case 'done':
         return { result: plan.result, events: NO_EVENTS };
       case 'script':
-        return decode(await this.run(plan.script, plan.keys, plan.args));
+        return plan.decoder.decode(await this.run(plan.script, plan.keys, plan.args));
     }
   }
 
@@ -151,12 +144,12 @@ export class RedisEngine {
    * this engine was sent after it (commands arriving meanwhile wait for the reload), so a resend can
    * never run behind a later command. Otherwise the command fails as not applied (UNAVAILABLE).
    */
-  private async run(script: ScriptName, keys: readonly string[], args: Array<string | number>): Promise<ScriptReply> {
+  private async run(script: ScriptName, keys: readonly string[], args: Array<string | number>): Promise<Buffer> {
     while (this.gate !== null) await this.gate;
     const fn = FUNCTIONS[script];
     const n = ++this.sent;
     try {
-      return await this.call(() => this.redis.fcall(fn, keys.length, ...keys, ...args) as Promise<ScriptReply>);
+      return await this.send(fn, keys, args);
     } catch (err) {
       if (!isMissingFunction(err)) throw err;
       const last = n === this.sent;
@@ -172,7 +165,18 @@ export class RedisEngine {
         throw new RedisUnavailableError(`Redis had no ${fn} and reloading the library failed; the command was not applied`, 'not_applied', { cause: loadErr });
       }
       this.sent++;
-      return await this.call(() => this.redis.fcall(fn, keys.length, ...keys, ...args) as Promise<ScriptReply>);
+      return await this.send(fn, keys, args);
+    }
+  }
+
+  /** One FCALL with a Buffer reply; connection failures become RedisUnavailableError (as call()). */
+  private async send(fn: string, keys: readonly string[], args: Array<string | number>): Promise<Buffer> {
+    if (this.redis.status !== 'ready') throw new RedisUnavailableError(`Redis is ${this.redis.status}`, 'not_applied');
+    try {
+      return await (this.redis as unknown as BufferCalls).fcallBuffer(fn, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (isReplyError(err)) throw err;
+      throw new RedisUnavailableError(`Redis failed: ${(err as Error).message}`, neverSent(err) ? 'not_applied' : 'unknown', { cause: err });
     }
   }
 
@@ -220,79 +224,99 @@ export class RedisEngine {
       const d = await this.depth(pair, 1);
       return d === null ? null : { ...d, bids: [], asks: [] };
     }
-    const [seq, amm, pb, pq, pf, bids, asks] = await this.call(() => this.redis.fcall_ro(FUNCTIONS.read_depth, 4, k.market, k.bidLevels, k.askLevels, k.levelTotals, n) as Promise<
-        [string | null, string | null, string | null, string | null, string | null, string[], string[]]
-      >);
+    const keys = [this.layout.account.state, k.bidLevels, k.askLevels, k.levelTotals];
+    const [seq, pb, pq, bids, asks] = await this.call(
+      () => this.redis.fcall_ro(FUNCTIONS.read_depth, 4, ...keys, market.index, n) as Promise<[string | null, string | null, string | null, string[], string[]]>,
+    );
+    const amm = market.spec.amm;
     return {
       pair,
-      seq: Number(seq),
+      seq: Number(seq ?? 0),
       bids: pairs(bids),
       asks: pairs(asks),
-      pool: amm === '1' ? { baseReserve: Number(pb), quoteReserve: Number(pq), feeBps: Number(pf) } : null,
+      pool: amm === null ? null : { baseReserve: Number(pb), quoteReserve: Number(pq), feeBps: amm.feeBps },
     };
   }
 
   /** A user's balances by asset name, in atoms. */
   async balances(userId: string): Promise<Record<string, { available: number; locked: number }>> {
     const assets = this.catalogue.assets;
-    const values = await this.call(() => this.redis.hmget(this.layout.account.balances, ...assets.map((a) => `${a.index}:${userId}`)));
+    const fields = assets.flatMap((a) => [`a${a.index}:${userId}`, `l${a.index}:${userId}`]);
+    const values = await this.call(() => this.redis.hmget(this.layout.account.state, ...fields));
     const out: Record<string, { available: number; locked: number }> = {};
-    assets.forEach((a, i) => (out[a.name] = parseBalance(values[i])));
+    assets.forEach((a, i) => (out[a.name] = { available: Number(values[2 * i] ?? 0), locked: Number(values[2 * i + 1] ?? 0) }));
     return out;
   }
 
   /** User ids in creation order. */
   async userIds(): Promise<string[]> {
-    const all = await this.call(() => this.redis.hgetall(this.layout.account.accounts));
-    return Object.entries(all)
-      .sort((a, b) => Number(a[1]) - Number(b[1]))
-      .map(([user]) => user);
+    return accountsOf(await this.call(() => this.redis.hgetall(this.layout.account.state)));
   }
 
   /** Per asset: deposits − withdrawals + pool reserves added, in atoms. */
   async supply(): Promise<Record<string, number>> {
     const assets = this.catalogue.assets;
-    const values = await this.call(() => this.redis.hmget(this.layout.account.counters, ...assets.map((a) => `s${a.index}`)));
+    const values = await this.call(() => this.redis.hmget(this.layout.account.state, ...assets.map((a) => `s${a.index}`)));
     return Object.fromEntries(assets.map((a, i) => [a.name, Number(values[i] ?? 0)]));
   }
 
   async openOrder(orderId: number): Promise<OrderView | null> {
     if (!Number.isSafeInteger(orderId) || orderId <= 0) return null;
-    const key = orderKey(orderId);
-    const index = await this.call(() => this.redis.hget(this.layout.account.orderIndex, key));
-    const market = index === null ? undefined : this.layout.marketList[Number(index)];
-    if (market === undefined) return null;
-    const packed = await this.call(() => this.redis.hget(market.keys.orders, key));
-    return packed === null ? null : orderView(unpackOrder(orderId, packed), market.spec, 'status');
+    const record = await this.call(() => this.redis.hget(this.layout.account.orders, orderKey(orderId)));
+    return record === null ? null : this.restingView(orderId, parseOrderText(record, true));
   }
 
   /** A user's open orders, oldest first; in one market or all. */
   async openOrders(userId: string, pair: string | null = null): Promise<OrderView[]> {
-    const markets = pair === null ? this.layout.marketList : [this.layout.markets.get(pair)].filter((m) => m !== undefined);
-    const out: OrderView[] = [];
-    for (const m of markets) {
-      const keys = await this.call(() => this.redis.zrange(`${m.keys.base}uo:${userId}`, '0', '-1'));
-      if (keys.length === 0) continue;
-      const packed = await this.call(() => this.redis.hmget(m.keys.orders, ...keys));
-      keys.forEach((k, i) => {
-        if (packed[i] !== null) out.push(orderView(unpackOrder(Number(k), packed[i]!), m.spec, 'status'));
-      });
+    let index = -1;
+    if (pair !== null) {
+      const market = this.layout.markets.get(pair);
+      if (market === undefined) return [];
+      index = market.index;
     }
-    return out.sort((a, b) => a.id - b.id);
+    const keys = await this.call(() => this.redis.zrange(userOrdersKey(this.layout.account, userId), '0', '-1'));
+    if (keys.length === 0) return [];
+    const records = await this.call(() => this.redis.hmget(this.layout.account.orders, ...keys));
+    const out: OrderView[] = [];
+    keys.forEach((k, i) => {
+      const record = records[i];
+      if (record === null) return;
+      const o = parseOrderText(record, true);
+      if (index < 0 || o.marketIndex === index) out.push(this.restingView(Number(k), o));
+    });
+    return out;
   }
 
   async openOrderCount(): Promise<number> {
-    return this.call(() => this.redis.hlen(this.layout.account.orderIndex));
+    return this.call(() => this.redis.hlen(this.layout.account.orders));
+  }
+
+  private restingView(id: number, o: OrderFields): OrderView {
+    return {
+      id,
+      clientOrderId: o.clientOrderId,
+      userId: o.userId,
+      pair: this.catalogue.markets[o.marketIndex].pair,
+      side: o.side,
+      type: 'limit',
+      price: o.price,
+      amount: o.amount,
+      filled: o.amount - o.remaining,
+      status: o.remaining === o.amount ? 'open' : 'partially_filled',
+      cancelReason: null,
+      timeInForce: 'GTC',
+      postOnly: o.postOnly,
+      quoteAmount: null,
+      createdAt: o.createdAt,
+    };
   }
 
   /** The whole state in the engine's snapshot form (read in one MULTI, so it is consistent). */
   async snapshot(): Promise<EngineSnapshot> {
     const a = this.layout.account;
     const tx = this.redis.multi();
-    tx.hgetall(a.counters).hgetall(a.accounts).hgetall(a.balances);
-    for (const m of this.layout.marketList) {
-      tx.hmget(m.keys.market, 'seq', 'pb', 'pq').zrange(m.keys.bids, '0', '-1').zrange(m.keys.asks, '0', '-1').hgetall(m.keys.orders);
-    }
+    tx.hgetall(a.state).hgetall(a.orders);
+    for (const m of this.layout.marketList) tx.zrange(m.keys.bids, '0', '-1').zrange(m.keys.asks, '0', '-1');
     const replies = await this.call(() => tx.exec());
     if (replies === null) throw new RedisUnavailableError('snapshot transaction aborted', 'not_applied');
     const value = (i: number): unknown => {
@@ -300,39 +324,31 @@ export class RedisEngine {
       if (err !== null) throw err;
       return v;
     };
-    const counters = value(0) as Record<string, string>;
-    const accounts = value(1) as Record<string, string>;
-    const balances = value(2) as Record<string, string>;
+    const state = value(0) as Record<string, string>;
+    const orders = value(1) as Record<string, string>;
+    const num = (field: string): number => Number(state[field] ?? 0);
     const assets = this.catalogue.assets;
-    const users = Object.entries(accounts)
-      .sort((x, y) => Number(x[1]) - Number(y[1]))
-      .map(([u]) => u);
     const markets = this.layout.marketList.map((m, i) => {
-      const [seq, pb, pq] = value(3 + i * 4) as Array<string | null>;
-      const orders = value(6 + i * 4) as Record<string, string>;
       const records = (keys: string[]): RestingOrderRecord[] =>
         keys.map((k) => {
-          const o = unpackOrder(Number(k), orders[k]);
-          return [o.id, o.userId, o.price, o.amount, o.remaining, o.postOnly, o.clientOrderId, o.createdAt as number];
+          const o = parseOrderText(orders[k], true);
+          return [Number(k), o.userId, o.price, o.amount, o.remaining, o.postOnly, o.clientOrderId, o.createdAt];
         });
       return {
         pair: m.spec.pair,
-        seq: Number(seq),
-        pool: m.spec.amm === null ? null : { baseReserve: Number(pb), quoteReserve: Number(pq) },
-        bids: records(value(4 + i * 4) as string[]),
-        asks: records(value(5 + i * 4) as string[]),
+        seq: num(`q${m.index}`),
+        pool: m.spec.amm === null ? null : { baseReserve: num(`pb${m.index}`), quoteReserve: num(`pq${m.index}`) },
+        bids: records(value(2 + i * 2) as string[]),
+        asks: records(value(3 + i * 2) as string[]),
       };
     });
     return {
       version: SNAPSHOT_VERSION,
-      nextOrderId: Number(counters.oid ?? 1),
-      nextTradeId: Number(counters.tid ?? 1),
+      nextOrderId: Number(state.oid ?? 1),
+      nextTradeId: Number(state.tid ?? 1),
       assets: assets.map((x) => x.name),
-      supply: assets.map((x) => Number(counters[`s${x.index}`] ?? 0)),
-      accounts: users.map((u) => {
-        const parsed = assets.map((x) => parseBalance(balances[`${x.index}:${u}`] ?? null));
-        return [u, parsed.map((b) => b.available), parsed.map((b) => b.locked)];
-      }),
+      supply: assets.map((x) => num(`s${x.index}`)),
+      accounts: accountsOf(state).map((u) => [u, assets.map((x) => num(`a${x.index}:${u}`)), assets.map((x) => num(`l${x.index}:${u}`))]),
       markets,
     };
   }
@@ -367,12 +383,11 @@ export class RedisEngine {
   get accountStream(): string {
     return this.layout.account.events;
   }
-}
 
-function decode(reply: ScriptReply): ExecuteResult {
-  const result = JSON.parse(reply[0]) as CommandResult;
-  const events = reply[1] === '[]' ? NO_EVENTS : (JSON.parse(reply[1]) as EngineEvent[]);
-  return { result, events };
+  /** The command number and events of one entry of this engine's streams (see stream-entry.ts). */
+  decodeStreamEntry(fields: ReadonlyArray<string | Buffer>): StreamEntry {
+    return decodeStreamEntry(fields, this.catalogue);
+  }
 }
 
 function pairs(flat: string[]): Array<[number, number]> {
@@ -381,64 +396,12 @@ function pairs(flat: string[]): Array<[number, number]> {
   return out;
 }
 
-function parseBalance(v: string | null): { available: number; locked: number } {
-  if (v === null) return { available: 0, locked: 0 };
-  const space = v.indexOf(' ');
-  return { available: Number(v.slice(0, space)), locked: Number(v.slice(space + 1)) };
-}
-
-interface StoredOrder {
-  id: number;
-  side: 'buy' | 'sell';
-  price: number;
-  amount: number;
-  remaining: number;
-  postOnly: boolean;
-  createdAt: unknown;
-  userId: string;
-  clientOrderId: string | null;
-}
-
-/** Reads the order hash's packed form: side|price|amount|remaining|postOnly|createdAt|#user|user cid */
-function unpackOrder(id: number, packed: string): StoredOrder {
-  const parts = packed.split('|', 7);
-  let pos = 0;
-  for (let i = 0; i < 7; i++) pos = packed.indexOf('|', pos) + 1;
-  // #user counts UTF-8 bytes (Lua's #); slice by bytes
-  const rest = Buffer.from(packed.slice(pos), 'utf8');
-  const ulen = Number(parts[6]);
-  const cid = rest.subarray(ulen).toString('utf8');
-  return {
-    id,
-    side: parts[0] === '0' ? 'buy' : 'sell',
-    price: Number(parts[1]),
-    amount: Number(parts[2]),
-    remaining: Number(parts[3]),
-    postOnly: parts[4] === '1',
-    createdAt: JSON.parse(parts[5]),
-    userId: rest.subarray(0, ulen).toString('utf8'),
-    clientOrderId: cid === '' ? null : cid,
-  };
-}
-
-function orderView(o: StoredOrder, spec: MarketSpec, _status: 'status'): OrderView {
-  return {
-    id: o.id,
-    clientOrderId: o.clientOrderId,
-    userId: o.userId,
-    pair: spec.pair,
-    side: o.side,
-    type: 'limit',
-    price: o.price,
-    amount: o.amount,
-    filled: o.amount - o.remaining,
-    status: o.remaining === o.amount ? 'open' : 'partially_filled',
-    cancelReason: null,
-    timeInForce: 'GTC',
-    postOnly: o.postOnly,
-    quoteAmount: null,
-    createdAt: o.createdAt as number,
-  };
+/** The users of the state hash (fields `n:<user>` = creation number), in creation order. */
+function accountsOf(state: Record<string, string>): string[] {
+  return Object.keys(state)
+    .filter((f) => f.startsWith('n:'))
+    .sort((x, y) => Number(state[x]) - Number(state[y]))
+    .map((f) => f.slice(2));
 }
 
 /** Identifies a market configuration, so that two processes with different ones cannot share a keyspace. */

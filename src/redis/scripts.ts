@@ -20,8 +20,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 
-/** ["result JSON", "events JSON"] */
-export type ScriptReply = [string, string];
+
+/** A script's compact reply (reply.ts reads it). */
+export type ScriptReply = Buffer;
 
 export const LIBRARY_NAME = 'hooats';
 

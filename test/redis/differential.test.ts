@@ -2,7 +2,8 @@
  * Cross-system validation: one seeded stream of random commands (test/support/random-commands.ts)
  * through the in-memory Engine and the Redis backend. Every result (rejections by code), every event
  * list, and periodically depth and balances must be equal; at the end the whole state (snapshot and
- * stateHash) and the Redis backend's own indexes. Commands go to Redis pipelined in windows (the
+ * stateHash), the Redis backend's own indexes, and the event streams (decoded, merged by command
+ * number: exactly the event lists execute() returned). Commands go to Redis pipelined in windows (the
  * stream aims its cancels with the in-memory results, which must be the Redis ones anyway).
  *
  * HOOATS_SEED=<int> replays a stream; HOOATS_REDIS_DIFF_COMMANDS=<int> changes the length of both runs.
@@ -17,6 +18,7 @@ import { makeRng, seedFromEnv } from '../support/prng.js';
 import { CommandStream } from '../support/random-commands.js';
 import { assertInvariants } from '../support/invariants.js';
 import { librarySource, serverLibraryVersion } from '../../src/redis/scripts.js';
+import type { RedisEngine } from '../../src/redis/redis-engine.js';
 import { assertRedisIndexes, InMemoryBackend, openRedisBackend, POOL_MARKETS, redisSkip } from './support.js';
 
 const AMM_COMMANDS = Number(process.env.HOOATS_REDIS_DIFF_COMMANDS ?? 100_000);
@@ -38,6 +40,8 @@ async function differential(name: string, markets: readonly MarketConfig[], comm
   try {
     const stream = new CommandStream(makeRng(seed), USERS);
     type Pending = { index: number; cmd: Command; result: CommandResult; events: EngineEvent[]; redis: Promise<{ result: CommandResult; events: EngineEvent[] }> };
+    // every non-empty event list Redis returned, in command order: the streams must hold exactly these
+    const returned: EngineEvent[][] = [];
     let pending: Pending[] = [];
     let windows = 0;
     const drain = async (): Promise<void> => {
@@ -52,6 +56,7 @@ async function differential(name: string, markets: readonly MarketConfig[], comm
           console.error(`MISMATCH ${name} seed=${seed} at command #${p.index}: ${JSON.stringify(p.cmd)}`);
           throw err;
         }
+        if (replies[i].events.length > 0) returned.push(replies[i].events);
         const r = p.result;
         const key = !r.ok ? `${p.cmd.type}:${r.code}` : 'order' in r && p.cmd.type === 'placeOrder' ? `place:${r.order.status}${r.order.cancelReason ? '/' + r.order.cancelReason : ''}` : `${p.cmd.type}:ok`;
         tally.set(key, (tally.get(key) ?? 0) + 1);
@@ -82,6 +87,7 @@ async function differential(name: string, markets: readonly MarketConfig[], comm
     assert.deepEqual(await red.snapshot(), await mem.snapshot(), 'snapshot');
     assert.equal(await red.stateHash(), await mem.stateHash(), 'stateHash');
     await assertRedisIndexes(red);
+    await assertStreamsHold(red, markets, returned);
     const seconds = (performance.now() - started) / 1000;
     console.log(`redis-differential[${name}]: ${index} commands in ${seconds.toFixed(1)}s (${Math.round(index / seconds)}/s), ${mem.engine.openOrderCount()} open at the end, stateHash ${await mem.stateHash()}`);
     console.log(`outcomes: ${[...tally.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}=${n}`).join(' ')}`);
@@ -89,6 +95,26 @@ async function differential(name: string, markets: readonly MarketConfig[], comm
     await red.close();
   }
   return void tally;
+}
+
+/** The streams, decoded and merged by command number, are exactly the event lists the caller got. */
+async function assertStreamsHold(red: RedisEngine, markets: readonly MarketConfig[], returned: EngineEvent[][]): Promise<void> {
+  const entries: Array<{ n: number; events: EngineEvent[] }> = [];
+  for (const key of [red.accountStream, ...markets.map((m) => red.marketKeys(m.pair)!.events)]) {
+    let from = '-';
+    for (;;) {
+      const batch = await red.redis.xrange(key, from, '+', 'COUNT', 5000);
+      for (const [, fields] of batch) entries.push(red.decodeStreamEntry(fields));
+      if (batch.length < 5000) break;
+      from = `(${batch[batch.length - 1][0]}`;
+    }
+  }
+  entries.sort((a, b) => a.n - b.n);
+  assert.equal(entries.length, returned.length, 'one stream entry per command with events');
+  entries.forEach((e, i) => {
+    assert.equal(e.n, i + 1, 'command numbers 1, 2, 3…');
+    assert.deepStrictEqual(e.events, returned[i], `stream entry ${e.n}`);
+  });
 }
 
 const seed = seedFromEnv(Date.now() % 2_147_483_647);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Command } from '../../src/engine/commands.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { RedisEngine } from '../../src/redis/redis-engine.js';
+import { decodeStreamEntry } from '../../src/redis/stream-entry.js';
 import { TEST_MARKETS } from '../support/markets.js';
 import { assertInvariants } from '../support/invariants.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -33,7 +34,10 @@ test('each command with events is one entry of its stream, equal to what execute
     const rejected = await engine.execute({ type: 'withdraw', time: 6, userId: 'b', asset: 'USDC', amount: 1e12 });
     assert.equal(rejected.result.ok, false);
     assert.deepEqual(rejected.events, []);
-    const read = async (key: string) => (await engine.redis.xrange(key, '-', '+')).map(([, fields]) => ({ n: Number(fields[1]), events: JSON.parse(fields[3]) as EngineEvent[] }));
+    // decodeStreamEntry gives back the engine's events from the compact entry (strings or Buffers)
+    const read = async (key: string) => (await engine.redis.xrange(key, '-', '+')).map(([, fields]) => engine.decodeStreamEntry(fields));
+    const readBuffers = async (key: string) => (await engine.redis.xrangeBuffer(key, '-', '+')).map(([, fields]) => decodeStreamEntry(fields, engine.catalogue));
+    assert.deepEqual(await readBuffers(idx), await read(idx));
     const all = [...(await read(acct)).map((e) => ({ ...e, stream: acct })), ...(await read(idx)).map((e) => ({ ...e, stream: idx }))].sort((a, b) => a.n - b.n);
     assert.deepEqual(all.map((e) => e.n), [1, 2, 3, 4, 5], 'command numbers merge the streams into the total order');
     assert.deepEqual(all.map(({ stream, events }) => ({ stream, events })), results);
@@ -44,6 +48,36 @@ test('each command with events is one entry of its stream, equal to what execute
     assert.ok(length < 500 && length >= 10, `stream length ${length}`);
     await small.destroy();
     await small.close();
+  } finally {
+    await engine.close();
+  }
+});
+
+test('stream entries decode to the returned events with any user id or clientOrderId (UTF-8, separators)', { skip }, async () => {
+  const engine = await openRedisBackend(TEST_MARKETS, 'streams-utf8');
+  try {
+    const maker = 'ü-ユーザー |1';
+    const taker = 'b 2|x';
+    const got: EngineEvent[][] = [];
+    const run = async (cmd: Command): Promise<void> => {
+      const { result, events } = await engine.execute(cmd);
+      assert.ok(result.ok, JSON.stringify(result));
+      got.push(events);
+    };
+    await run({ type: 'deposit', time: 1, userId: maker, asset: 'IDX', amount: 1000 });
+    await run({ type: 'deposit', time: 1, userId: taker, asset: 'USDC', amount: 10_000_000 });
+    await run({ type: 'placeOrder', time: 2, userId: maker, pair: 'IDX-USDC', side: 'sell', orderType: 'limit', price: 1000, amount: 5, clientOrderId: 'ç|x 9' });
+    await run({ type: 'placeOrder', time: 3, userId: maker, pair: 'IDX-USDC', side: 'sell', orderType: 'limit', price: 1001, amount: 5, clientOrderId: '🙂' });
+    await run({ type: 'placeOrder', time: 4, userId: taker, pair: 'IDX-USDC', side: 'buy', orderType: 'limit', price: 1001, amount: 7, timeInForce: 'IOC' });
+    const open = await engine.openOrders(maker);
+    assert.deepEqual(open.map((o) => o.clientOrderId), ['🙂']);
+    await run({ type: 'cancelOrder', time: 5, userId: maker, orderId: open[0].id });
+    const entries = [];
+    for (const key of [engine.accountStream, engine.marketKeys('IDX-USDC')!.events]) {
+      for (const [, fields] of await engine.redis.xrangeBuffer(key, '-', '+')) entries.push(engine.decodeStreamEntry(fields));
+    }
+    entries.sort((a, b) => a.n - b.n);
+    assert.deepStrictEqual(entries.map((e) => e.events), got);
   } finally {
     await engine.close();
   }

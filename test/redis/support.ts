@@ -111,60 +111,54 @@ export async function openRedisBackend(markets: readonly MarketConfig[], name: s
 
 /**
  * The Redis backend's own indexes agree with its orders: every order in the order hash is in its
- * side's sorted set at its price and in its owner's open-order set, the order index points to its
- * market, the clientOrderId index to it; level totals are the sums of their orders and the level sets
- * list exactly the levels with a total. Throws with the first difference.
+ * market's side sorted set at its price and in its owner's open-order set, the clientOrderId index
+ * points to it; level totals are the sums of their orders and the level sets list exactly the levels
+ * with a total; the books hold nothing else. Throws with the first difference.
  */
 export async function assertRedisIndexes(engine: RedisEngine): Promise<void> {
   const r = engine.redis;
-  const acct = (await import('../../src/redis/keys.js')).accountKeys(engine.keyspace);
-  const oidx = await r.hgetall(acct.orderIndex);
+  const { accountKeys, userOrdersKey } = await import('../../src/redis/keys.js');
+  const { parseOrderText } = await import('../../src/redis/wire.js');
+  const acct = accountKeys(engine.keyspace);
+  const orders = await r.hgetall(acct.orders);
   const cids = await r.hgetall(acct.clientOrderIds);
-  let orderCount = 0;
+  const fail = (what: string): never => {
+    throw new Error(`redis index broken: ${what}`);
+  };
+  const parsed = new Map(Object.entries(orders).map(([k, rec]) => [k, parseOrderText(rec, true)]));
   const cidSeen = new Map<string, string>();
+  let booked = 0;
   for (const [index, spec] of engine.catalogue.markets.entries()) {
     const k = engine.marketKeys(spec.pair)!;
-    const orders = await r.hgetall(k.orders);
-    const fail = (what: string): never => {
-      throw new Error(`redis index broken in ${spec.pair}: ${what}`);
-    };
     const totals = new Map<string, number>();
-    for (const [side, zkey, prefix, sign] of [[0, k.bids, 'b', -1], [1, k.asks, 'a', 1]] as const) {
+    for (const [side, zkey, prefix, sign] of [['buy', k.bids, 'b', -1], ['sell', k.asks, 'a', 1]] as const) {
       const members = await r.zrange(zkey, '0', '-1', 'WITHSCORES');
       for (let i = 0; i < members.length; i += 2) {
         const key = members[i];
-        const packed = orders[key];
-        if (packed === undefined) fail(`${key} in the book but not in the order hash`);
-        const [s, price, , remaining] = packed.split('|');
-        if (Number(s) !== side) fail(`${key} on the wrong side`);
-        if (Number(members[i + 1]) !== sign * Number(price)) fail(`${key} scored ${members[i + 1]}, price ${price}`);
-        const field = `${prefix}${price}`;
-        totals.set(field, (totals.get(field) ?? 0) + Number(remaining));
-        if (oidx[key] !== String(index)) fail(`order index says ${oidx[key]} for ${key}`);
+        const o = parsed.get(key) ?? fail(`${spec.pair}: ${key} in the book but not in the order hash`);
+        booked++;
+        if (o.marketIndex !== index) fail(`${key} in ${spec.pair}'s book, record says market ${o.marketIndex}`);
+        if (o.side !== side) fail(`${key} on the wrong side`);
+        if (Number(members[i + 1]) !== sign * o.price) fail(`${key} scored ${members[i + 1]}, price ${o.price}`);
+        const field = `${prefix}${o.price}`;
+        totals.set(field, (totals.get(field) ?? 0) + o.remaining);
       }
     }
     const stored = await r.hgetall(k.levelTotals);
     if (JSON.stringify(Object.entries(stored).map(([f, v]) => [f, Number(v)]).sort()) !== JSON.stringify([...totals.entries()].sort())) {
-      fail(`level totals ${JSON.stringify(stored)} differ from the orders' ${JSON.stringify([...totals.entries()])}`);
+      fail(`${spec.pair}: level totals ${JSON.stringify(stored)} differ from the orders' ${JSON.stringify([...totals.entries()])}`);
     }
     for (const [zkey, prefix] of [[k.bidLevels, 'b'], [k.askLevels, 'a']] as const) {
       const prices = (await r.zrange(zkey, '0', '-1')).map((p) => `${prefix}${p}`).sort();
       const expected = [...totals.keys()].filter((f) => f.startsWith(prefix)).sort();
-      if (JSON.stringify(prices) !== JSON.stringify(expected)) fail(`level set ${prefix} ${prices.join(',')} vs ${expected.join(',')}`);
+      if (JSON.stringify(prices) !== JSON.stringify(expected)) fail(`${spec.pair}: level set ${prefix} ${prices.join(',')} vs ${expected.join(',')}`);
     }
-    let count = 0;
-    for (const [key, packed] of Object.entries(orders)) {
-      count++;
-      const parts = packed.split('|');
-      const rest = Buffer.from(parts.slice(7).join('|'), 'utf8');
-      const user = rest.subarray(0, Number(parts[6])).toString('utf8');
-      const cid = rest.subarray(Number(parts[6])).toString('utf8');
-      if ((await r.zscore(`${k.base}uo:${user}`, key)) === null) fail(`${key} not in ${user}'s open orders`);
-      if (cid !== '') cidSeen.set(`${Buffer.byteLength(user)}:${user}${cid}`, String(Number(key)));
-    }
-    orderCount += count;
   }
-  if (Object.keys(oidx).length !== orderCount) throw new Error(`order index has ${Object.keys(oidx).length} entries, ${orderCount} orders`);
+  if (booked !== parsed.size) fail(`${parsed.size} orders in the order hash, ${booked} in the books`);
+  for (const [key, o] of parsed) {
+    if ((await r.zscore(userOrdersKey(acct, o.userId), key)) === null) fail(`${key} not in ${o.userId}'s open orders`);
+    if (o.clientOrderId !== null) cidSeen.set(`${Buffer.byteLength(o.userId)}:${o.userId}${o.clientOrderId}`, String(Number(key)));
+  }
   if (JSON.stringify(Object.entries(cids).sort()) !== JSON.stringify([...cidSeen.entries()].sort())) {
     throw new Error(`clientOrderId index ${JSON.stringify(cids)} differs from the orders' ${JSON.stringify([...cidSeen.entries()])}`);
   }

@@ -1,14 +1,17 @@
--- cancelOrder (cancel-order.ts). The command names no market, so the script gets every market's 8
--- keys and finds the order's market in the order index: one script, so commands pipelined on one
--- connection keep their order. KEYS: 6 exchange keys, then 8 per market (in market index order).
--- ARGV: time, maxlen, userId, order key (the id zero-padded to 16 digits).
-local key = ARGV[4]
-local idx = call('HGET', K_OIDX, key)
-if not idx then return reject('NOT_FOUND', 'no such open order') end
-local M = loadMarket(7 + tonumber(idx) * 8)
-local s = call('HGET', M.k_o, key)
-if not s then error('hooats: order ' .. key .. ' indexed but not in its market') end
-local o = parseOrder(M, tonumber(key), s)
-if o.user ~= ARGV[3] then return reject('NOT_FOUND', 'no such open order') end
-local view = cancelResting(o, 'user')
-return finishCommand('{"ok":true,"order":' .. view .. '}', M.k_ev)
+-- cancelOrder (cancel-order.ts). The command names no market: the order's record says which. KEYS: the
+-- state hash, then every market's hash in market index order. ARGV: stream MAXLEN, order key (the id
+-- zero-padded to 16 digits), userId. Reply: "1", ` <id> <len> <record>`, then finishCommand's part.
+local k, user = args[2], args[3]
+local rec = call('HGET', ABASE .. 'o', k)
+if not rec then return reject('NOT_FOUND') end
+local o = parseOrder(k, rec)
+if o.user ~= user then return reject('NOT_FOUND') end
+local mkey = keys[2 + tonumber(o.mi)]
+local M = openMarket(spec(call('HGET', mkey, 'd')), mkey)
+o.M = M
+wantBal(user, o.side == 0 and M.qi or M.bi)
+wantCounters()
+fetch()
+OUT[1] = '1'
+cancelResting(o, ' %d %d ')
+return finishCommand(M.k.ev, 'X', k)

@@ -1,38 +1,36 @@
--- Creates the exchange's state once (engine-state.ts constructor): counters, the `fees` account
--- first, each market's spec and pool, the pools' reserves as supply. Idempotent; refuses a keyspace
--- made for another market configuration. KEYS: 6 exchange keys, then each market's hash.
--- ARGV: fingerprint, asset count, market count, then 14 values per market (see redis-engine.ts).
--- Returns 'created' or 'exists'.
-local K_ACCT, K_CTR = KEYS[2], KEYS[4]
-local have = redis.call('HGET', K_CTR, 'config')
+-- Creates the exchange's state once (engine-state.ts constructor): counters, the `fees` account first,
+-- each market's descriptor, pool and book sequence, the pools' reserves as supply. Idempotent; refuses a
+-- keyspace made for another market configuration. KEYS: the state hash, then each market's hash.
+-- ARGV: fingerprint, market count, then per market: descriptor ("mi bi qi bpl qptl mk tk amm pf"), pair,
+-- pool base and quote reserves (0 without a pool). Returns 'created' or 'exists'.
+local K_S = KEYS[1]
+local have = redis.call('HGET', K_S, 'config')
 if have then
   if have ~= ARGV[1] then return redis.error_reply('HOOATS_CONFIG_MISMATCH this keyspace holds another market configuration') end
   return 'exists'
 end
 local supply = {}
-local n = tonumber(ARGV[3])
-local names = { 'pair', 'base', 'quote', 'bi', 'qi', 'bpl', 'qptl', 'mk', 'tk', 'amm', 'pb', 'pq', 'pf', 'idx' }
+local c = { 'config', ARGV[1], 'oid', '1', 'tid', '1', 'nacct', '1', 'cmd', '0', 'n:fees', '1' }
+local n = tonumber(ARGV[2])
 for i = 1, n do
-  local args = {}
-  local o = 3 + (i - 1) * 14
-  for j = 1, 14 do
-    args[#args + 1] = names[j]
-    args[#args + 1] = ARGV[o + j]
-  end
-  args[#args + 1] = 'seq'
-  args[#args + 1] = '0'
-  redis.call('HSET', KEYS[6 + i], unpack(args))
-  if ARGV[o + 10] == '1' then
-    local bi, qi = ARGV[o + 4], ARGV[o + 5]
-    supply[bi] = (supply[bi] or 0) + tonumber(ARGV[o + 11])
-    supply[qi] = (supply[qi] or 0) + tonumber(ARGV[o + 12])
+  local o = 2 + (i - 1) * 4
+  local d = ARGV[o + 1]
+  local mi, bi, qi, amm = string.match(d, '^(%d+) (%d+) (%d+) %d+ %d+ %d+ %d+ (%d) %d+$')
+  redis.call('HSET', KEYS[1 + i], 'd', d, 'pair', ARGV[o + 2])
+  c[#c + 1] = 'q' .. mi
+  c[#c + 1] = '0'
+  if amm == '1' then
+    c[#c + 1] = 'pb' .. mi
+    c[#c + 1] = ARGV[o + 3]
+    c[#c + 1] = 'pq' .. mi
+    c[#c + 1] = ARGV[o + 4]
+    supply[bi] = (supply[bi] or 0) + tonumber(ARGV[o + 3])
+    supply[qi] = (supply[qi] or 0) + tonumber(ARGV[o + 4])
   end
 end
-local c = { 'config', ARGV[1], 'oid', '1', 'tid', '1', 'nacct', '1', 'cmd', '0' }
 for ai, v in pairs(supply) do
   c[#c + 1] = 's' .. ai
   c[#c + 1] = string.format('%d', v)
 end
-redis.call('HSET', K_CTR, unpack(c))
-redis.call('HSET', K_ACCT, 'fees', '1')
+redis.call('HSET', K_S, unpack(c))
 return 'created'

@@ -1,57 +1,83 @@
--- placeOrder (place-order.ts). KEYS: 6 exchange keys, 8 market keys. ARGV: time, maxlen, userId,
--- side (0 buy, 1 sell), isMarket (0/1), type, timeInForce, price (ticks, 0 for market), amount (lots),
--- quoteAmount ('' = none), postOnly (0/1), clientOrderId ('' = none), maxSlippageBps ('' = none),
--- selfTradePrevention, lock (atoms). The stateless checks of order-validation.ts ran in the client.
-local M = loadMarket(7)
-local user = ARGV[3]
+-- placeOrder (place-order.ts). KEYS: the state hash, the market hash. ARGV: stream MAXLEN, the market
+-- descriptor, the order descriptor "<mi> <side> <price> <ulen> <tlen> <amount> <po> <type> <tif> <qa>
+-- <slip> <stp> <lock>|<time><user><cid>" (src/redis/wire.ts; the stateless checks of
+-- order-validation.ts ran in the client). Reply: "<id> <first trade id> <status> <reason> <remaining>",
+-- the steps of 30-match.lua, then finishCommand's part.
+local S = spec(args[2])
+local M = openMarket(S, keys[2])
+local C = args[3]
+local _, side, price, ulen, tlen, amount, po, typ, tif, qa, slip, stp, lock, pos =
+  match(C, '^(%d+) (%d) (%d+) (%d+) (%d+) (%d+) (%d) (%d) (%d) (%d+) (%-?%d+) (%d) (%d+)|()')
+if pos == nil then error('hooats: bad order descriptor') end
+local us = pos + tonumber(tlen)
+local ue = us + tonumber(ulen)
+local user = sub(C, us, ue - 1)
 local T = {
-  user = user, side = tonumber(ARGV[4]), price = tonumber(ARGV[8]), amount = tonumber(ARGV[9]),
-  po = ARGV[11] == '1', cid = nil, ca = TIME, M = M, st = nil,
+  user = user, side = side == '0' and 0 or 1, price = tonumber(price), amount = tonumber(amount), po = po == '1',
+  cid = nil, M = M, st = nil, desc = C,
 }
-if ARGV[12] ~= '' then T.cid = ARGV[12] end
+if ue <= #C then T.cid = sub(C, ue) end
 local O = {
-  isMarket = ARGV[5] == '1', type = ARGV[6], tif = ARGV[7], qa = nil, stp = ARGV[14], lock = tonumber(ARGV[15]), slip = nil,
+  isMarket = typ == '1', tif = tif == '0' and 0 or (tif == '1' and 1 or 2), qa = nil,
+  stp = stp == '0' and 0 or (stp == '1' and 1 or 2), lock = 0, slip = nil,
 }
-if ARGV[10] ~= '' then O.qa = tonumber(ARGV[10]) end
-if ARGV[13] ~= '' then O.slip = tonumber(ARGV[13]) end
-
+if lock ~= '0' then O.lock = tonumber(lock) end
+if qa ~= '0' then O.qa = tonumber(qa) end
+if slip ~= '-1' then O.slip = tonumber(slip) end
 local isBuy = T.side == 0
-local known = exists(user)
-if T.cid ~= nil and known and call('HEXISTS', K_CID, cidField(user, T.cid)) == 1 then
-  return reject('DUPLICATE_CLIENT_ORDER_ID', 'An open order already uses this clientOrderId')
-end
-local lockAsset = isBuy and M.qi or M.bi
-if O.lock > 0 and (not known or bal(user, lockAsset).a < O.lock) then
-  return reject('INSUFFICIENT_BALANCE', 'Insufficient available balance')
-end
+local opp = 1 - T.side
 
-create(user)
-local c = ctr()
-T.id = c.oid
-c.oid = c.oid + 1
-c.dirty = true
-T.rem = T.amount
-
-local function takerView(status, reason)
-  local filled = T.amount - T.rem
-  local amount = T.amount
-  if O.qa ~= nil then amount = filled end
-  return viewJson(T.id, T.cid, user, M, T.side, O.type, T.price, amount, filled, status, reason, O.tif, T.po, O.qa, T.ca)
-end
-
-local accepted = takerView('open', nil)
-ev('{"type":"orderAccepted","order":' .. accepted .. '}')
-
-local P = { bound = T.price, slip = false, budget = O.qa or 0, book = 0, amm = 0, leg = nil, fills = {} }
+-- every read first: the counters, the taker's balances and account, the crossing makers and theirs
+wantCounters()
+wantUser(user)
+local P = { bound = T.price, slip = false, budget = O.qa or 0, leg = nil, open = O.isMarket, hi = nil }
 if O.isMarket then
   if isBuy then P.bound = MAX_ATOMS else P.bound = 0 end
 end
-applySlippageBound(M, T, O, P)
+local priceText = price
+if O.slip ~= nil then
+  fetch()
+  loadPool(M)
+  applySlippageBound(M, T, O, P)
+  if P.slip then
+    P.open = false
+    priceText = nil
+  end
+end
+P.hi = crossingScore(P, priceText, isBuy)
+if not T.po then guessMakers(M, opp, T.amount, P.hi) end
+-- a limit order that meets nothing touches only what it locks; anything else both assets and the fees
+if M.amm or O.isMarket or (M.cur[opp] ~= nil and M.cur[opp].n > 0) then
+  wantBal(user, M.qi)
+  wantBal(user, M.bi)
+  wantBal(FEES, M.bi)
+  wantBal(FEES, M.qi)
+else
+  wantBal(user, isBuy and M.qi or M.bi)
+end
+fetch()
+loadPool(M)
+
+local known = exists()
+if T.cid ~= nil and known and call('HEXISTS', ABASE .. 'cid', cidField(user, T.cid)) == 1 then
+  return reject('DUPLICATE_CLIENT_ORDER_ID')
+end
+local lockAsset = isBuy and M.qi or M.bi
+if O.lock > 0 and (not known or bal(user, lockAsset).a < O.lock) then
+  return reject('INSUFFICIENT_BALANCE')
+end
+
+create()
+T.id = CT.oid
+CT.oid = T.id + 1
+CT.oidChanged = true
+T.k = OK(T.id)
+T.rem = T.amount
 
 local stop
 if T.po and wouldTake(M, T) then
   stop = 'post_only_would_take'
-elseif O.tif == 'FOK' and not canFill(M, T, O, P.bound) then
+elseif O.tif == 2 and not canFill(M, T, O, P.bound) then
   stop = 'fok_not_fillable'
 else
   if O.lock > 0 then
@@ -68,16 +94,14 @@ local status
 local reason = nil
 local filledSomething = T.rem < T.amount
 if T.rem == 0 or (stop == 'budget_spent' and filledSomething) then
-  status = 'filled'
-elseif stop == nil and not O.isMarket and O.tif == 'GTC' then
-  ORD[T.id] = T
+  status = 2
+elseif stop == nil and not O.isMarket and O.tif == 0 then
   markOrder(T, 'new')
   local lv = level(M, T.side, T.price)
-  lv.total = lv.total + T.rem
-  touchLevel(M, lv)
-  if filledSomething then status = 'partially_filled' else status = 'open' end
+  lv.delta = lv.delta + T.rem
+  if filledSomething then status = 1 else status = 0 end
 else
-  status = 'cancelled'
+  status = 3
   if stop == nil or stop == 'budget_spent' then reason = 'ioc_remainder' else reason = stop end
   if O.lock > 0 and stop ~= 'post_only_would_take' and stop ~= 'fok_not_fillable' then
     local r = bal(user, lockAsset)
@@ -87,10 +111,5 @@ else
     touch(r)
   end
 end
-local view = accepted
-if status ~= 'open' then
-  view = takerView(status, reason)
-  ev('{"type":"orderUpdated","order":' .. view .. '}')
-end
-return finishCommand('{"ok":true,"order":' .. view .. ',"fills":[' .. tconcat(P.fills, ',') .. '],"route":{"book":'
-  .. I(P.book) .. ',"amm":' .. I(P.amm) .. '}}', M.k_ev)
+OUT[1] = fmt('%d %d %d %d %d', T.id, TID0 or 0, status, REASONS[reason] or 0, T.rem)
+return finishCommand(M.k.ev, 'O', C)

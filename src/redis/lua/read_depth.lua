@@ -1,8 +1,9 @@
--- A market's aggregated depth, best first, read atomically. KEYS: market hash, bid levels, ask levels,
--- level totals. ARGV: levels per side (-1 for all). Returns {seq, amm, pb, pq, pf, bids, asks} where
--- bids and asks are flat [price, lots, price, lots, ...].
-local n = tonumber(ARGV[1])
-local m = redis.call('HMGET', KEYS[1], 'seq', 'amm', 'pb', 'pq', 'pf')
+-- A market's aggregated depth, best first, read atomically. KEYS: the state hash, bid levels, ask levels,
+-- level totals. ARGV: market index, levels per side (-1 for all). Returns {seq, pool base, pool quote,
+-- bids, asks} where bids and asks are flat [price, lots, price, lots, ...].
+local mi = ARGV[1]
+local n = tonumber(ARGV[2])
+local m = redis.call('HMGET', KEYS[1], 'q' .. mi, 'pb' .. mi, 'pq' .. mi)
 local function side(zkey, prefix)
   local ps = redis.call('ZRANGE', zkey, 0, n < 0 and -1 or n - 1)
   local out = {}
@@ -18,4 +19,4 @@ local function side(zkey, prefix)
   end
   return out
 end
-return { m[1], m[2], m[3], m[4], m[5], side(KEYS[2], 'b'), side(KEYS[3], 'a') }
+return { m[1], m[2], m[3], side(KEYS[2], 'b'), side(KEYS[3], 'a') }

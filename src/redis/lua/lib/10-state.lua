@@ -1,39 +1,50 @@
 -- The command's working state: everything read from Redis is cached here, changed in memory, and
--- written back only by flush() at the very end. A script that fails half-way (a bug) therefore
--- writes nothing: the read-compute phase never calls a writing command.
+-- written back only by the write phase (40-flush.lua) at the very end. A script that fails half-way
+-- (a bug) therefore writes nothing: the read-compute phase never calls a writing command.
 --
--- KEYS[1..6] are the exchange-wide keys (see src/redis/keys.ts): balances, accounts, clientOrderId
--- index, counters, order-id -> market index, exchange event stream. Each market then takes 8 keys.
--- ARGV[1] is the command's time (a JSON number, copied verbatim), ARGV[2] the streams' MAXLEN.
--- The library is loaded once (a Redis function library): every per-command local below is set again
--- by begin() (40-flush.lua) at the start of each call, so nothing survives from one call to the next.
+-- Keys (src/redis/keys.ts): KEYS[1] is the exchange's state hash `<A>s`; the other exchange keys
+-- share its base <A> (`o` orders, `cid`, `u:<user>`, `events`). Market keys are `<Mb>m` (spec),
+-- `<Mb>bids`/`asks`/`bl`/`al`/`lt`/`events`, found from the market hash's name.
+-- The state hash holds every scalar: counters `oid` `tid` `cmd` `nacct`, supply `s<asset>`, book
+-- sequence `q<market>`, pool `pb<market>` `pq<market>`, accounts `n:<user>` and balances
+-- `a<asset>:<user>` (available) and `l<asset>:<user>` (locked), so one HMGET reads what a command needs
+-- and one HSET writes it back.
+-- The library is loaded once (a Redis function library): every per-command local below is set again by
+-- begin() (40-flush.lua) at the start of each call, so nothing survives from one call to the next; the
+-- only library-level tables are caches of pure functions of their key (SPECS, KEYNAMES).
 local call = redis.call
 local sub = string.sub
+local find = string.find
 local match = string.match
 local tconcat = table.concat
 local MAX_ATOMS = 9007199254740991
 local FEES = 'fees'
 
-local K_BAL, K_ACCT, K_CID, K_CTR, K_OIDX, K_AEV
-local TIME, MAXLEN
+local K_S, ABASE, MAXLEN
+local WF, WR, WK, NW = {}, {}, {}, 0
+local CT, USER, SUP, SUPD
+local BALS, NB, TB, ORD, ORDLIST, TM, OUT
+local TID0, NTRADE
 
-local function I(x) return fmt('%d', x) end
--- an order's key: its id zero-padded, so that in a sorted set of one price, members sort by id (time)
+-- field-name prefixes per asset index (pure caches: Lua formats a number in a concatenation slowly)
+local function prefixes(head)
+  return setmetatable({}, { __index = function(t, ai)
+    local v = head .. fmt('%d', ai) .. (head == 's' and '' or ':')
+    rawset(t, ai, v)
+    return v
+  end })
+end
+local APFX, LPFX, SPFX = prefixes('a'), prefixes('l'), prefixes('s')
+
 local function OK(id) return fmt('%016d', id) end
 
-local JCACHE = {}
-local function J(s)
-  local v = JCACHE[s]
-  if v == nil then
-    v = cjson.encode(s)
-    JCACHE[s] = v
-  end
-  return v
-end
+local function reject(code) return '!' .. code end
 
-local function reject(code, message)
-  return { '{"ok":false,"code":"' .. code .. '","message":' .. J(message) .. '}', '[]' }
-end
+-- cancel reasons in the reply header (src/redis/reply.ts has the same list)
+local REASONS = {
+  user = 1, ioc_remainder = 2, fok_not_fillable = 3, post_only_would_take = 4, self_trade = 5,
+  slippage_limit = 6, insufficient_balance = 7,
+}
 
 -- integer division of safe integers, exact where a / b rounds up to the next integer near 2^53
 local function idiv(a, b)
@@ -59,65 +70,137 @@ local function feeOf(atoms, bps)
   return q * bps + math.ceil((r * bps) / 10000)
 end
 
--- counters: next order id, next trade id, accounts created, commands with events; supply per asset
-local CTR = nil
-local function ctr()
-  if CTR == nil then
-    local v = call('HMGET', K_CTR, 'oid', 'tid', 'nacct', 'cmd')
-    CTR = { oid = tonumber(v[1]) or 1, tid = tonumber(v[2]) or 1, nacct = tonumber(v[3]) or 0, cmd = tonumber(v[4]) or 0, dirty = false }
-  end
-  return CTR
+-- The state hash's fields are read into records, never into one growing map (growing Lua tables
+-- rehash at every power of two, which cost more than the Redis calls): want(rec, key, field) queues
+-- `field` for the next HMGET, whose value lands in rec[key] (a number, 0 when missing).
+local function want(rec, key, field)
+  local n = NW + 1
+  NW = n
+  WF[n] = field
+  WR[n] = rec
+  WK[n] = key
 end
-local SUPPLY = {}
-local SUPPLY_DIRTY = {}
-local SUPPLY_SEEN = {}
+-- reads every wanted field in one HMGET
+local function fetch()
+  local n = NW
+  if n == 0 then return end
+  local v = call('HMGET', K_S, unpack(WF, 1, n))
+  for i = 1, n do
+    local r = WR[i]
+    r[WK[i]] = tonumber(v[i]) or 0
+    r.ok = true
+  end
+  NW = 0
+end
+-- counters: next order id, next trade id, commands with events, accounts created
+local function wantCounters()
+  want(CT, 'oid', 'oid')
+  want(CT, 'tid', 'tid')
+  want(CT, 'cmd', 'cmd')
+end
+-- supply per asset (deposits, withdrawals, liquidity)
+local function wantSupply(ai)
+  if SUP[ai] == nil then
+    local r = { v = 0, f = SPFX[ai], ok = false, dirty = false }
+    SUP[ai] = r
+    want(r, 'v', r.f)
+  end
+end
 local function supply(ai)
-  local s = SUPPLY[ai]
+  wantSupply(ai)
+  local r = SUP[ai]
+  if not r.ok then fetch() end
+  return r.v
+end
+local function setSupply(ai, v)
+  local r = SUP[ai]
+  if not r.dirty then
+    r.dirty = true
+    SUPD[#SUPD + 1] = r
+  end
+  r.v = v
+end
+
+-- markets: the spec comes as the client's descriptor "mi bi qi bpl qptl mk tk amm pf" (the same text
+-- init stored in the market hash as `d`); parsed once per distinct text (a pure function of it)
+local SPECS, NSPECS = {}, 0
+local function spec(d)
+  local s = SPECS[d]
   if s == nil then
-    s = tonumber(call('HGET', K_CTR, 's' .. ai)) or 0
-    SUPPLY[ai] = s
+    local mi, bi, qi, bpl, qptl, mk, tk, amm, pf = match(d, '^(%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d) (%d+)$')
+    if mi == nil then error('hooats: bad market descriptor ' .. d) end
+    s = {
+      mi = tonumber(mi), bi = tonumber(bi), qi = tonumber(qi), bpl = tonumber(bpl), qptl = tonumber(qptl),
+      mk = tonumber(mk), tk = tonumber(tk), amm = amm == '1', pf = tonumber(pf),
+      fseq = 'q' .. mi, fpb = 'pb' .. mi, fpq = 'pq' .. mi,
+    }
+    if NSPECS > 1000 then SPECS, NSPECS = {}, 0 end
+    SPECS[d] = s
+    NSPECS = NSPECS + 1
   end
   return s
 end
-local function setSupply(ai, v)
-  if not SUPPLY_SEEN[ai] then
-    SUPPLY_SEEN[ai] = true
-    SUPPLY_DIRTY[#SUPPLY_DIRTY + 1] = ai
+-- a market's key names from its hash's name `<base>m`
+local KEYNAMES = {}
+local function keynames(key)
+  local k = KEYNAMES[key]
+  if k == nil then
+    local base = sub(key, 1, -2)
+    k = { [0] = base .. 'bids', [1] = base .. 'asks', bl = base .. 'bl', al = base .. 'al', lt = base .. 'lt', ev = base .. 'events' }
+    KEYNAMES[key] = k
   end
-  SUPPLY[ai] = v
+  return k
 end
 
--- balances: one hash field "<asset index>:<user>" = "<available> <locked>"
-local BAL = {}
-local TB = {}
-local ANAME = {}
-local function brec(f, user, ai, v)
-  local a, l = 0, 0
-  if v then
-    local x, y = match(v, '^(%d+) (%d+)$')
-    a = tonumber(x)
-    l = tonumber(y)
+-- the command's view of a market: its spec, book cursors, touched levels, pool and sequence
+local function openMarket(S, key)
+  local M = {
+    S = S, k = keynames(key), mi = S.mi, bi = S.bi, qi = S.qi, bpl = S.bpl, qptl = S.qptl, mk = S.mk, tk = S.tk,
+    amm = S.amm, pf = S.pf, pb = 0, pq = 0, seq = 0, ok = false, touched = false, poolTouched = false,
+    lv = { [0] = {}, [1] = {} }, tb = {}, ta = {}, cur = {},
+  }
+  want(M, 'seq', S.fseq)
+  if S.amm then
+    want(M, 'pb', S.fpb)
+    want(M, 'pq', S.fpq)
   end
-  local r = { f = f, u = user, ai = ai, a = a, l = l, t = false }
-  BAL[f] = r
+  return M
+end
+-- after fetch(): the pool's reserves are loaded
+local function loadPool(M)
+  if not M.ok then fetch() end
+end
+local function touchMarket(M)
+  if not M.touched then
+    M.touched = true
+    TM[#TM + 1] = M
+  end
+end
+
+-- balances: a record per (user, asset), from the fields a<ai>:<user> and l<ai>:<user>; few per
+-- command, so found by a linear search
+local function findBal(user, ai)
+  for i = 1, NB do
+    local r = BALS[i]
+    if r.u == user and r.ai == ai then return r end
+  end
+  return nil
+end
+local function wantBal(user, ai)
+  local r = findBal(user, ai)
+  if r == nil then
+    r = { u = user, ai = ai, fa = APFX[ai] .. user, fl = LPFX[ai] .. user, a = 0, l = 0, t = false, ok = false }
+    NB = NB + 1
+    BALS[NB] = r
+    want(r, 'a', r.fa)
+    want(r, 'l', r.fl)
+  end
   return r
 end
 local function bal(user, ai)
-  local f = ai .. ':' .. user
-  local r = BAL[f]
-  if r == nil then r = brec(f, user, ai, call('HGET', K_BAL, f)) end
+  local r = wantBal(user, ai)
+  if not r.ok then fetch() end
   return r
-end
-local function bal2(user, a1, a2)
-  local f1, f2 = a1 .. ':' .. user, a2 .. ':' .. user
-  local r1, r2 = BAL[f1], BAL[f2]
-  if r1 == nil and r2 == nil then
-    local v = call('HMGET', K_BAL, f1, f2)
-    return brec(f1, user, a1, v[1]), brec(f2, user, a2, v[2])
-  end
-  if r1 == nil then r1 = bal(user, a1) end
-  if r2 == nil then r2 = bal(user, a2) end
-  return r1, r2
 end
 -- engine-state.ts touchBalance: one balance event per changed (account, asset), in first-touch order
 local function touch(r)
@@ -127,80 +210,41 @@ local function touch(r)
   end
 end
 
--- accounts: hash user -> creation number (the engine lists accounts in creation order)
-local ACCT = {}
-local NEWACCT = {}
-local function exists(user)
-  local e = ACCT[user]
-  if e == nil then
-    e = call('HEXISTS', K_ACCT, user) == 1
-    ACCT[user] = e
-  end
-  return e
+-- the command's user: exists when its creation number n:<user> does; created with the next number
+local function wantUser(user)
+  USER = { n = 0, u = user, ok = false, new = false }
+  want(USER, 'n', 'n:' .. user)
 end
-local function create(user)
-  if not exists(user) then
-    local c = ctr()
-    c.nacct = c.nacct + 1
-    c.dirty = true
-    NEWACCT[#NEWACCT + 1] = user
-    NEWACCT[#NEWACCT + 1] = I(c.nacct)
-    ACCT[user] = true
+local function exists() return USER.n ~= 0 end
+local function create()
+  if USER.n == 0 then
+    local nacct = { v = 0 }
+    want(nacct, 'v', 'nacct')
+    fetch()
+    CT.nacct = nacct.v + 1
+    USER.n = CT.nacct
+    USER.new = true
   end
 end
 
 local function cidField(user, cid) return #user .. ':' .. user .. cid end
 
-local EV = {}
-local function ev(s) EV[#EV + 1] = s end
-
--- markets: a hash of the spec and the state (book sequence, pool reserves), 8 keys from KEYS[k]
-local TM = {}
-local function loadMarket(k)
-  local key = KEYS[k]
-  local v = call('HMGET', key, 'pair', 'base', 'quote', 'bi', 'qi', 'bpl', 'qptl', 'mk', 'tk', 'amm', 'pb', 'pq', 'pf', 'seq', 'idx')
-  if not v[1] then error('hooats: market not initialised: ' .. key) end
-  local M = {
-    k_m = key, k_bids = KEYS[k + 1], k_asks = KEYS[k + 2], k_bl = KEYS[k + 3], k_al = KEYS[k + 4],
-    k_lt = KEYS[k + 5], k_o = KEYS[k + 6], k_ev = KEYS[k + 7], base = sub(key, 1, -2),
-    pair = v[1], bname = v[2], qname = v[3], bi = tonumber(v[4]), qi = tonumber(v[5]),
-    bpl = tonumber(v[6]), qptl = tonumber(v[7]), mk = tonumber(v[8]), tk = tonumber(v[9]),
-    amm = v[10] == '1', pb = tonumber(v[11]) or 0, pq = tonumber(v[12]) or 0, pf = tonumber(v[13]) or 0,
-    seq = tonumber(v[14]), idx = v[15],
-    touched = false, poolTouched = false, seqChanged = false,
-    lv = {}, tbids = {}, tasks = {},
-    -- per side (0 bids, 1 asks): the makers read so far from the front, and how many are consumed
-    cur = { [0] = { list = {}, pos = 1, off = 0 }, [1] = { list = {}, pos = 1, off = 0 } },
-  }
-  M.jpair = J(M.pair)
-  ANAME[M.bi] = M.bname
-  ANAME[M.qi] = M.qname
-  return M
-end
-local function touchMarket(M)
-  if not M.touched then
-    M.touched = true
-    TM[#TM + 1] = M
-  end
-end
-
--- orders: hash field OK(id) = "side|price|amount|remaining|postOnly|createdAt|#user|user..cid"
-local ORD = {}
-local ORDLIST = {}
-local function parseOrder(M, id, s)
-  local side, price, amount, rem, po, ca, ulen, pos = match(s, '^(%d)|(%d+)|(%d+)|(%d+)|(%d)|([^|]*)|(%d+)|()')
-  ulen = tonumber(ulen)
-  local cid = sub(s, pos + ulen)
-  if cid == '' then cid = nil end
+-- orders: hash <A>o, field OK(id) = record "<rem> <mi> <side> <price> <ulen> <tlen> <amount> <po>
+-- <type> <tif> <qa> <slip> <stp> <lock>|<time><user><cid>" (ulen, tlen in bytes): the remaining
+-- amount, then the client's order descriptor as it was placed (src/redis/wire.ts)
+local function parseOrder(k, rec)
+  local rem, mi, side, price, ulen, tlen, pos = match(rec, '^(%d+) (%d+) (%d) (%d+) (%d+) (%d+) [^|]*|()')
+  if rem == nil then error('hooats: bad order record ' .. k) end
+  local us = pos + tonumber(tlen)
+  local ue = us + tonumber(ulen)
+  local cid = nil
+  if ue <= #rec then cid = sub(rec, ue) end
   local o = {
-    id = id, M = M, user = sub(s, pos, pos + ulen - 1), side = tonumber(side), price = tonumber(price),
-    amount = tonumber(amount), rem = tonumber(rem), po = po == '1', ca = ca, cid = cid, st = nil,
+    k = k, id = tonumber(k), rec = rec, rem = tonumber(rem), mi = mi, side = side == '0' and 0 or 1,
+    price = tonumber(price), user = sub(rec, us, ue - 1), cid = cid, st = nil, M = nil,
   }
-  ORD[id] = o
+  ORD[k] = o
   return o
-end
-local function packOrder(o)
-  return tconcat({ o.side, I(o.price), I(o.amount), I(o.rem), o.po and '1' or '0', o.ca, I(#o.user), o.user .. (o.cid or '') }, '|')
 end
 -- 'new' (rests now), 'dirty' (remaining changed), 'gone' (filled or cancelled)
 local function markOrder(o, st)
@@ -211,101 +255,122 @@ local function markOrder(o, st)
   end
   o.st = st
 end
-
--- the records of order keys `ms` (cached or read with one HMGET per 500)
-local function loadOrders(M, ms)
-  local out = {}
+-- the records of order keys ks[from..to] not cached yet, with one HMGET per 500
+local function loadOrders(ks, from, to)
   local missing = {}
-  for i = 1, #ms do
-    local id = tonumber(ms[i])
-    if ORD[id] == nil then missing[#missing + 1] = ms[i] end
+  for i = from, to do
+    if ORD[ks[i]] == nil then missing[#missing + 1] = ks[i] end
   end
   for s = 1, #missing, 500 do
     local e = s + 499
     if e > #missing then e = #missing end
-    local v = call('HMGET', M.k_o, unpack(missing, s, e))
+    local v = call('HMGET', ABASE .. 'o', unpack(missing, s, e))
     for i = s, e do
       if not v[i - s + 1] then error('hooats: order ' .. missing[i] .. ' in the book but not in the order hash') end
-      parseOrder(M, tonumber(missing[i]), v[i - s + 1])
+      parseOrder(missing[i], v[i - s + 1])
     end
   end
-  for i = 1, #ms do out[i] = ORD[tonumber(ms[i])] end
-  return out
 end
 
--- levels: hash field "b<price>"/"a<price>" = total lots; a sorted set per side lists the prices
-local function level(M, side, price)
-  local key = (side == 0 and 'b' or 'a') .. I(price)
-  local lv = M.lv[key]
-  if lv == nil then
-    local t = tonumber(call('HGET', M.k_lt, key)) or 0
-    lv = { key = key, side = side, price = price, init = t, total = t, touched = false }
-    M.lv[key] = lv
-  end
-  return lv
+-- the score bound of a taker's cursor (see cursor): its limit, or everything for a market order
+local function crossingScore(P, priceText, isBuy)
+  if P.open then return '+inf' end
+  local t = priceText
+  if t == nil then t = fmt('%d', P.bound) end
+  if isBuy then return t end
+  return '-' .. t
 end
-local function touchLevel(M, lv)
-  if not lv.touched then
-    lv.touched = true
-    local list = lv.side == 0 and M.tbids or M.tasks
+
+-- levels: hash <Mb>lt field "b<price>"/"a<price>" = total lots; <Mb>bl/al list the prices. The command
+-- only counts each touched level's change; the write phase applies it with HINCRBY.
+local function level(M, side, price)
+  local lvs = M.lv[side]
+  local lv = lvs[price]
+  if lv == nil then
+    lv = { side = side, price = price, delta = 0 }
+    lvs[price] = lv
+    local list = side == 0 and M.tb or M.ta
     list[#list + 1] = lv
   end
   touchMarket(M)
+  return lv
 end
 
--- the first order on `side` not consumed by this command (matching only ever consumes the front).
--- The first read is one member with its score (most orders only need the best price); the maker
--- records are read when a level is actually taken, then BATCH at a time.
+-- the book, read from the front in batches of keys: BYSCORE up to the taker's bound, so an order that
+-- does not cross reads nothing but an empty range (prices come from the records, read with the keys).
+-- c.ks are the keys read, c.pos the first not consumed, c.more whether more within the bound may follow.
 local BATCH = 8
-local function front(M, side)
+-- `hi`: the highest score that crosses, as text (score: -price for bids, price for asks)
+local function cursor(M, side, hi)
   local c = M.cur[side]
-  while true do
-    local o = c.list[c.pos]
-    if o == nil then
-      local ms = call('ZRANGE', side == 0 and M.k_bids or M.k_asks, c.off, c.off + BATCH - 1)
-      if #ms == 0 then return nil end
-      c.list = loadOrders(M, ms)
-      c.pos = 1
-      o = c.list[1]
-    end
-    if o.st ~= 'gone' then return o end
-    c.pos = c.pos + 1
-    c.off = c.off + 1
+  if c == nil then
+    c = { ks = {}, n = 0, pos = 1, more = true, hi = hi, loaded = 0 }
+    M.cur[side] = c
+  end
+  return c
+end
+local function readBatch(M, side, c)
+  local off = '0'
+  if c.n > 0 then off = fmt('%d', c.n) end
+  local v = call('ZRANGE', M.k[side], '-inf', c.hi, 'BYSCORE', 'LIMIT', off, '8')
+  local m = #v
+  local ks = c.ks
+  for i = 1, m do ks[c.n + i] = v[i] end
+  c.n = c.n + m
+  c.more = m == BATCH
+  if m > 0 then
+    loadOrders(ks, c.loaded + 1, c.n)
+    c.loaded = c.n
   end
 end
--- the best price on `side` now: one peek at the sorted set until records are read, then the front
-local function bestPrice(M, side)
-  local c = M.cur[side]
-  if c.list[1] == nil then
-    if c.peek == nil then
-      local ms = call('ZRANGE', side == 0 and M.k_bids or M.k_asks, 0, 0, 'WITHSCORES')
-      if #ms == 0 then
-        c.peek = false
-      else
-        local p = tonumber(ms[2])
-        if side == 0 then p = -p end
-        c.peek = p
-      end
+-- the first maker on `side` within the bound not consumed by this command, its record loaded
+local function front(M, side, hi)
+  local c = cursor(M, side, hi)
+  while true do
+    if c.pos > c.n then
+      if not c.more then return nil end
+      readBatch(M, side, c)
+      if c.pos > c.n then return nil end
     end
-    if c.peek == false then return nil end
-    return c.peek
+    local o = ORD[c.ks[c.pos]]
+    if o.M == nil then o.M = M end
+    if o.st ~= 'gone' then return o end
+    c.pos = c.pos + 1
   end
-  local o = front(M, side)
+end
+-- the best price on `side` within the bound, or nil
+local function frontPrice(M, side, hi)
+  local o = front(M, side, hi)
   if o == nil then return nil end
   return o.price
 end
-
--- views (views.ts), as JSON text with the engine's fields
-local SIDE = { [0] = 'buy', [1] = 'sell' }
-local function viewJson(id, cid, user, M, side, typ, price, amount, filled, status, reason, tif, po, qa, ca)
-  return '{"id":' .. I(id) .. ',"clientOrderId":' .. (cid and J(cid) or 'null') .. ',"userId":' .. J(user)
-    .. ',"pair":' .. M.jpair .. ',"side":"' .. SIDE[side] .. '","type":"' .. typ .. '","price":' .. I(price)
-    .. ',"amount":' .. I(amount) .. ',"filled":' .. I(filled) .. ',"status":"' .. status .. '","cancelReason":'
-    .. (reason and ('"' .. reason .. '"') or 'null') .. ',"timeInForce":"' .. tif .. '","postOnly":'
-    .. (po and 'true' or 'false') .. ',"quoteAmount":' .. (qa and I(qa) or 'null') .. ',"createdAt":' .. ca .. '}'
+-- the best price on `side` whatever the bound, not counting members consumed so far (a plain peek)
+local function bestPrice(M, side)
+  local c = M.cur[side]
+  local off = '0'
+  if c ~= nil then
+    local p = frontPrice(M, side, nil)
+    if p ~= nil then return p end
+    off = fmt('%d', c.n)
+  end
+  local v = call('ZRANGE', M.k[side], off, off, 'WITHSCORES')
+  if #v == 0 then return nil end
+  local p = tonumber(v[2])
+  if side == 0 then p = -p end
+  return p
 end
-local function restingView(o, status, reason)
-  return viewJson(o.id, o.cid, o.user, o.M, o.side, 'limit', o.price, o.amount, o.amount - o.rem, status, reason, 'GTC', o.po, nil, o.ca)
+-- the users of the makers a taker of `need` lots will probably meet first (read with the taker's
+-- balances in one HMGET; a maker beyond the guess is read when met)
+local function guessMakers(M, side, need, hi)
+  local c = cursor(M, side, hi)
+  if c.n == 0 and c.more then readBatch(M, side, c) end
+  for i = 1, c.n do
+    local o = ORD[c.ks[i]]
+    wantBal(o.user, M.qi)
+    wantBal(o.user, M.bi)
+    need = need - o.rem
+    if need <= 0 then return end
+  end
 end
 
 -- funds a resting order holds: quote for a buy, base for a sell
@@ -315,8 +380,8 @@ local function lockedBy(o)
   return o.rem * M.bpl
 end
 
--- engine-state.ts cancelResting
-local function cancelResting(o, reason)
+-- engine-state.ts cancelResting; the order's record (as read) goes to the output
+local function cancelResting(o, tag)
   local M = o.M
   local r = bal(o.user, o.side == 0 and M.qi or M.bi)
   local release = lockedBy(o)
@@ -324,10 +389,8 @@ local function cancelResting(o, reason)
   r.a = r.a + release
   touch(r)
   local lv = level(M, o.side, o.price)
-  lv.total = lv.total - o.rem
-  touchLevel(M, lv)
+  lv.delta = lv.delta - o.rem
   markOrder(o, 'gone')
-  local view = restingView(o, 'cancelled', reason)
-  ev('{"type":"orderUpdated","order":' .. view .. '}')
-  return view
+  OUT[#OUT + 1] = fmt(tag, o.id, #o.rec)
+  OUT[#OUT + 1] = o.rec
 end

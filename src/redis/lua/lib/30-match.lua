@@ -1,19 +1,13 @@
 -- Matching: book-taker.ts, pool-taker.ts, router.ts and the arrival checks of place-order.ts.
--- T is the incoming order {id, user, side, price, amount, rem, po, cid, ca, M}; O its shape
--- {isMarket, type, tif, qa, stp, lock, slip}; P its progress {bound, slip, budget, book, amm, leg, fills}.
+-- T is the incoming order {id, user, side, price, amount, rem, po, cid, M}; O its shape
+-- {isMarket, tif, qa, stp, lock, slip}; P its progress {bound, slip, budget, leg}.
+-- The output gets one step per trade or self-trade cancel, in event order (src/redis/reply.ts):
+-- ` B<lots> <id> <len> <maker record>` (book), ` A<lots> <quote>` (pool), ` X<id> <len> <record>` (STP).
 
-local function recordTrade(M, T, P, venue, price, lots, quote, tf, maker, mf)
-  local c = ctr()
-  local tid = c.tid
-  c.tid = tid + 1
-  c.dirty = true
-  local fills = P.fills
-  fills[#fills + 1] = '{"tradeId":' .. I(tid) .. ',"price":' .. I(price) .. ',"amount":' .. I(lots) .. ',"quote":' .. I(quote)
-    .. ',"venue":"' .. venue .. '","fee":' .. I(tf) .. ',"feeAsset":' .. J(T.side == 0 and M.bname or M.qname) .. ',"liquidity":"taker"}'
-  ev('{"type":"trade","pair":' .. M.jpair .. ',"id":' .. I(tid) .. ',"price":' .. I(price) .. ',"amount":' .. I(lots)
-    .. ',"quote":' .. I(quote) .. ',"takerSide":"' .. SIDE[T.side] .. '","venue":"' .. venue .. '","takerOrderId":' .. I(T.id)
-    .. ',"takerUserId":' .. J(T.user) .. ',"makerOrderId":' .. (maker and I(maker.id) or 'null') .. ',"makerUserId":'
-    .. (maker and J(maker.user) or 'null') .. ',"takerFee":' .. I(tf) .. ',"makerFee":' .. I(mf) .. ',"time":' .. TIME .. '}')
+-- a trade takes the next trade id (the client numbers them from the header's first id)
+local function recordTrade()
+  if TID0 == nil then TID0 = CT.tid end
+  NTRADE = NTRADE + 1
 end
 
 -- one book trade of `lots` at the maker's price (book-taker.ts trade)
@@ -21,8 +15,8 @@ local function trade(M, maker, T, O, lots, P)
   local price = maker.price
   local quote = price * lots * M.qptl
   local base = lots * M.bpl
-  local tq, tb = bal2(T.user, M.qi, M.bi)
-  local mq, mb = bal2(maker.user, M.qi, M.bi)
+  local tq, tb = bal(T.user, M.qi), bal(T.user, M.bi)
+  local mq, mb = bal(maker.user, M.qi), bal(maker.user, M.bi)
   local tf, mf
   local isBuy = T.side == 0
   if isBuy then
@@ -63,32 +57,28 @@ local function trade(M, maker, T, O, lots, P)
   if fmake then touch(fmake) end
 
   T.rem = T.rem - lots
-  P.book = P.book + lots
   maker.rem = maker.rem - lots
   local lv = level(M, maker.side, price)
-  lv.total = lv.total - lots
-  touchLevel(M, lv)
-  recordTrade(M, T, P, 'book', price, lots, quote, tf, maker, mf)
-  if maker.rem == 0 then
-    markOrder(maker, 'gone')
-    ev('{"type":"orderUpdated","order":' .. restingView(maker, 'filled', nil) .. '}')
-  else
-    markOrder(maker, 'dirty')
-    ev('{"type":"orderUpdated","order":' .. restingView(maker, maker.rem == maker.amount and 'open' or 'partially_filled', nil) .. '}')
-  end
+  lv.delta = lv.delta - lots
+  recordTrade()
+  OUT[#OUT + 1] = fmt(' B%d %d %d ', lots, maker.id, #maker.rec)
+  OUT[#OUT + 1] = maker.rec
+  if maker.rem == 0 then markOrder(maker, 'gone') else markOrder(maker, 'dirty') end
 end
+
+local STP_CANCEL_MAKER, STP_CANCEL_TAKER = 0, 1
 
 -- takes the level at `price` FIFO, with self-trade prevention and a market order's funds or budget
 local function takeLevel(M, price, T, O, P)
   local opp = 1 - T.side
   local isBuy = T.side == 0
   while T.rem > 0 do
-    local maker = front(M, opp)
+    local maker = front(M, opp, P.hi)
     if maker == nil or maker.price ~= price then return nil end
     if maker.user == T.user then
       local stp = O.stp
-      if stp ~= 'cancel_taker' then cancelResting(maker, 'self_trade') end
-      if stp ~= 'cancel_maker' then return 'self_trade' end
+      if stp ~= STP_CANCEL_TAKER then cancelResting(maker, ' X%d %d ') end
+      if stp ~= STP_CANCEL_MAKER then return 'self_trade' end
     else
       local lots = T.rem < maker.rem and T.rem or maker.rem
       if O.isMarket then
@@ -125,7 +115,7 @@ end
 
 local function fillFromPool(M, T, O, P, lots, quote)
   local base = lots * M.bpl
-  local tq, tb = bal2(T.user, M.qi, M.bi)
+  local tq, tb = bal(T.user, M.qi), bal(T.user, M.bi)
   local fee
   if T.side == 0 then
     if O.isMarket then
@@ -162,8 +152,8 @@ local function fillFromPool(M, T, O, P, lots, quote)
   M.poolTouched = true
   touchMarket(M)
   T.rem = T.rem - lots
-  P.amm = P.amm + lots
-  recordTrade(M, T, P, 'amm', jsround(quote / (lots * M.qptl)), lots, quote, fee, nil, 0)
+  recordTrade()
+  OUT[#OUT + 1] = fmt(' A%d %d', lots, quote)
 end
 
 local function takeFromPool(M, T, O, P, target)
@@ -195,8 +185,9 @@ local function takeLiquidity(M, T, O, P)
   local opp = 1 - T.side
   while T.rem > 0 do
     if O.qa ~= nil and P.budget < M.qptl and P.budget <= bal(T.user, M.qi).a then return 'budget_spent' end
-    local lp = bestPrice(M, opp)
-    local within = lp ~= nil and ((isBuy and lp <= P.bound) or (not isBuy and lp >= P.bound))
+    -- the best level within the bound (the cursor reads no further)
+    local lp = frontPrice(M, opp, P.hi)
+    local within = lp ~= nil
     if M.amm then
       local target
       if within then target = lp else target = finalTarget(T, P) end
@@ -205,7 +196,7 @@ local function takeLiquidity(M, T, O, P)
       if T.rem == 0 then return nil end
     end
     if not within then
-      if P.slip and (lp ~= nil or M.amm) then return 'slippage_limit' end
+      if P.slip and (M.amm or bestPrice(M, opp) ~= nil) then return 'slippage_limit' end
       return nil
     end
     local stop = takeLevel(M, lp, T, O, P)
@@ -231,7 +222,7 @@ local function canFill(M, T, O, bound)
     end
     return not plan.fb
   end
-  local key = isBuy and M.k_asks or M.k_bids
+  local key = M.k[1 - T.side]
   local off = 0
   local cur = nil
   local lotCost = 0
@@ -241,9 +232,9 @@ local function canFill(M, T, O, bound)
     local ms = call('ZRANGE', key, off, off + 31)
     if #ms == 0 then break end
     off = off + #ms
-    local list = loadOrders(M, ms)
-    for i = 1, #list do
-      local mk = list[i]
+    loadOrders(ms, 1, #ms)
+    for i = 1, #ms do
+      local mk = ORD[ms[i]]
       if mk.price ~= cur then
         if (isBuy and mk.price > bound) or (not isBuy and mk.price < bound) then
           beyond = true
@@ -261,7 +252,7 @@ local function canFill(M, T, O, bound)
         if isBuy then lotCost = cur * M.qptl else lotCost = M.bpl end
       end
       if mk.user == T.user then
-        if O.stp ~= 'cancel_maker' then
+        if O.stp ~= STP_CANCEL_MAKER then
           result = false
           break
         end

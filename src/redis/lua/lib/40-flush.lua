@@ -1,5 +1,5 @@
--- The write phase: every change the command made, written with as few calls as possible, then its
--- events appended to one capped stream. Nothing before this point writes.
+-- The write phase: every change the command made, written with as few calls as possible, then the
+-- reply (the output pieces) appended to one capped stream and returned. Nothing before this point writes.
 
 -- calls `cmd key args...` with at most 1000 arguments at a time (Lua's unpack has a stack limit)
 local function callChunked(cmd, key, list, step)
@@ -12,181 +12,180 @@ local function callChunked(cmd, key, list, step)
   end
 end
 
+local function push(t, k, a, b)
+  local l = t[k]
+  if l == nil then
+    l = {}
+    t[k] = l
+    t[#t + 1] = k
+  end
+  l[#l + 1] = a
+  if b ~= nil then l[#l + 1] = b end
+end
+
+-- orders: the order hash, the books, the users' open-order sets, the clientOrderId index
+-- an order's book score as text: -price for bids, price for asks
+local function score(o)
+  if o.side == 0 then return fmt('-%d', o.price) end
+  return fmt('%d', o.price)
+end
+
+-- the common case, one order: its writes without the batching tables
+local function flushOne(o)
+  local k = o.k
+  local ko = ABASE .. 'o'
+  local st = o.st
+  if st == 'dirty' then
+    call('HSET', ko, k, fmt('%d', o.rem) .. sub(o.rec, (find(o.rec, ' ', 1, true))))
+    return
+  end
+  local uk = ABASE .. 'u:' .. o.user
+  local bk = o.M.k[o.side]
+  if st == 'gone' then
+    call('HDEL', ko, k)
+    call('ZREM', bk, k)
+    call('ZREM', uk, k)
+    if o.cid then call('HDEL', ABASE .. 'cid', cidField(o.user, o.cid)) end
+  else
+    call('HSET', ko, k, fmt('%d ', o.rem) .. o.desc)
+    call('ZADD', bk, score(o), k)
+    call('ZADD', uk, k, k)
+    if o.cid then call('HSET', ABASE .. 'cid', cidField(o.user, o.cid), fmt('%d', o.id)) end
+  end
+end
+
 local function flushOrders()
-  local oidxSet, oidxDel, cidSet, cidDel = {}, {}, {}, {}
-  local markets = {}
-  local uoAdd, uoDel, uoKeys = {}, {}, {}
+  if #ORDLIST == 0 then return end
+  if #ORDLIST == 1 then return flushOne(ORDLIST[1]) end
+  local oset, odel, cset, cdel = {}, {}, {}, {}
+  local zadd, zrem = {}, {}
   for i = 1, #ORDLIST do
     local o = ORDLIST[i]
-    local M = o.M
-    local w = M.w
-    if w == nil then
-      w = { hset = {}, hdel = {}, zadd = { [0] = {}, [1] = {} }, zrem = { [0] = {}, [1] = {} } }
-      M.w = w
-      markets[#markets + 1] = M
-    end
-    local key = OK(o.id)
     local st = o.st
-    if st == 'gone' or st == 'new' then
-      local uk = M.base .. 'uo:' .. o.user
-      if uoAdd[uk] == nil then
-        uoAdd[uk] = {}
-        uoDel[uk] = {}
-        uoKeys[#uoKeys + 1] = uk
-      end
-      if st == 'gone' then
-        w.hdel[#w.hdel + 1] = key
-        local z = w.zrem[o.side]
-        z[#z + 1] = key
-        local d = uoDel[uk]
-        d[#d + 1] = key
-        oidxDel[#oidxDel + 1] = key
-        if o.cid then cidDel[#cidDel + 1] = cidField(o.user, o.cid) end
-      else
-        w.hset[#w.hset + 1] = key
-        w.hset[#w.hset + 1] = packOrder(o)
-        local z = w.zadd[o.side]
-        z[#z + 1] = I(o.side == 0 and -o.price or o.price)
-        z[#z + 1] = key
-        local a = uoAdd[uk]
-        a[#a + 1] = I(o.id)
-        a[#a + 1] = key
-        oidxSet[#oidxSet + 1] = key
-        oidxSet[#oidxSet + 1] = M.idx
-        if o.cid then
-          cidSet[#cidSet + 1] = cidField(o.user, o.cid)
-          cidSet[#cidSet + 1] = I(o.id)
-        end
-      end
+    local k = o.k
+    if st == 'dirty' then
+      oset[#oset + 1] = k
+      oset[#oset + 1] = fmt('%d', o.rem) .. sub(o.rec, (find(o.rec, ' ', 1, true)))
     else
-      w.hset[#w.hset + 1] = key
-      w.hset[#w.hset + 1] = packOrder(o)
-    end
-  end
-  for i = 1, #markets do
-    local M = markets[i]
-    local w = M.w
-    if #w.hdel > 0 then callChunked('HDEL', M.k_o, w.hdel, 1) end
-    if #w.hset > 0 then callChunked('HSET', M.k_o, w.hset, 2) end
-    if #w.zrem[0] > 0 then callChunked('ZREM', M.k_bids, w.zrem[0], 1) end
-    if #w.zrem[1] > 0 then callChunked('ZREM', M.k_asks, w.zrem[1], 1) end
-    if #w.zadd[0] > 0 then callChunked('ZADD', M.k_bids, w.zadd[0], 2) end
-    if #w.zadd[1] > 0 then callChunked('ZADD', M.k_asks, w.zadd[1], 2) end
-  end
-  for i = 1, #uoKeys do
-    local uk = uoKeys[i]
-    if #uoDel[uk] > 0 then callChunked('ZREM', uk, uoDel[uk], 1) end
-    if #uoAdd[uk] > 0 then callChunked('ZADD', uk, uoAdd[uk], 2) end
-  end
-  if #oidxDel > 0 then callChunked('HDEL', K_OIDX, oidxDel, 1) end
-  if #oidxSet > 0 then callChunked('HSET', K_OIDX, oidxSet, 2) end
-  if #cidDel > 0 then callChunked('HDEL', K_CID, cidDel, 1) end
-  if #cidSet > 0 then callChunked('HSET', K_CID, cidSet, 2) end
-end
-
-local function flushMarket(M)
-  local set, del = {}, {}
-  local zadd = { [0] = {}, [1] = {} }
-  local zrem = { [0] = {}, [1] = {} }
-  for s = 0, 1 do
-    local list = s == 0 and M.tbids or M.tasks
-    for i = 1, #list do
-      local lv = list[i]
-      if lv.total > 0 then
-        set[#set + 1] = lv.key
-        set[#set + 1] = I(lv.total)
-        if lv.init == 0 then
-          local z = zadd[s]
-          z[#z + 1] = I(s == 0 and -lv.price or lv.price)
-          z[#z + 1] = I(lv.price)
+      local uk = ABASE .. 'u:' .. o.user
+      local bk = o.M.k[o.side]
+      if st == 'gone' then
+        odel[#odel + 1] = k
+        push(zrem, bk, k)
+        push(zrem, uk, k)
+        if o.cid then cdel[#cdel + 1] = cidField(o.user, o.cid) end
+      else
+        oset[#oset + 1] = k
+        oset[#oset + 1] = fmt('%d ', o.rem) .. o.desc
+        push(zadd, bk, score(o), k)
+        push(zadd, uk, k, k)
+        if o.cid then
+          cset[#cset + 1] = cidField(o.user, o.cid)
+          cset[#cset + 1] = fmt('%d', o.id)
         end
-      elseif lv.init > 0 then
-        del[#del + 1] = lv.key
-        local z = zrem[s]
-        z[#z + 1] = I(lv.price)
       end
     end
   end
-  if #set > 0 then callChunked('HSET', M.k_lt, set, 2) end
-  if #del > 0 then callChunked('HDEL', M.k_lt, del, 1) end
-  if #zadd[0] > 0 then callChunked('ZADD', M.k_bl, zadd[0], 2) end
-  if #zadd[1] > 0 then callChunked('ZADD', M.k_al, zadd[1], 2) end
-  if #zrem[0] > 0 then callChunked('ZREM', M.k_bl, zrem[0], 1) end
-  if #zrem[1] > 0 then callChunked('ZREM', M.k_al, zrem[1], 1) end
-  if M.seqChanged or M.poolTouched then
-    call('HSET', M.k_m, 'seq', I(M.seq), 'pb', I(M.pb), 'pq', I(M.pq))
+  local ko = ABASE .. 'o'
+  if #odel > 0 then callChunked('HDEL', ko, odel, 1) end
+  if #oset > 0 then callChunked('HSET', ko, oset, 2) end
+  for i = 1, #zrem do callChunked('ZREM', zrem[i], zrem[zrem[i]], 1) end
+  for i = 1, #zadd do callChunked('ZADD', zadd[i], zadd[zadd[i]], 2) end
+  if #cdel > 0 then callChunked('HDEL', ABASE .. 'cid', cdel, 1) end
+  if #cset > 0 then callChunked('HSET', ABASE .. 'cid', cset, 2) end
+end
+
+-- one side's touched levels: HINCRBY each by its change; the new totals go to the book event
+local function flushLevels(M, list, side)
+  local head = side == 0 and 'b%d' or 'a%d'
+  local kl = side == 0 and M.k.bl or M.k.al
+  for i = 1, #list do
+    local lv = list[i]
+    local f = fmt(head, lv.price)
+    local total
+    if lv.delta == 0 then
+      total = tonumber(call('HGET', M.k.lt, f)) or 0
+    else
+      total = call('HINCRBY', M.k.lt, f, lv.delta)
+      if total == 0 then
+        call('HDEL', M.k.lt, f)
+        call('ZREM', kl, fmt('%d', lv.price))
+      elseif total == lv.delta then
+        call('ZADD', kl, side == 0 and -lv.price or lv.price, fmt('%d', lv.price))
+      end
+    end
+    OUT[#OUT + 1] = fmt(' %d %d', lv.price, total)
   end
 end
 
-local function levelsJson(list)
-  local out = {}
-  for i = 1, #list do out[i] = '[' .. I(list[i].price) .. ',' .. I(list[i].total) .. ']' end
-  return '[' .. tconcat(out, ',') .. ']'
-end
-
--- engine-state.ts finish(): balance events, then per changed market its pool and its book diff;
--- then every write, and the events as one entry of `stream`. Returns {result JSON, events JSON}.
-local function finishCommand(result, stream)
+-- engine-state.ts finish(): the balance events (` W<count>` then ` <asset> <available> <locked> <len> <user>`
+-- each), then per changed market its pool (` P<market> <base> <quote>`) and its book diff
+-- (` K<market> <seq> <bid levels> <ask levels>` then ` <price> <total>` each); then every write, and
+-- the reply as one stream entry {n, <kind>, <command>, r, <reply>}. Returns the reply.
+local function finishCommand(stream, kind, command)
+  local hs = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil }
+  local nh = 0
+  local function put(f, v)
+    hs[nh + 1] = f
+    hs[nh + 2] = v
+    nh = nh + 2
+  end
+  OUT[#OUT + 1] = fmt(' W%d', #TB)
   for i = 1, #TB do
     local r = TB[i]
-    ev('{"type":"balance","userId":' .. J(r.u) .. ',"asset":' .. J(ANAME[r.ai]) .. ',"available":' .. I(r.a) .. ',"locked":' .. I(r.l) .. '}')
+    OUT[#OUT + 1] = fmt(' %d %d %d %d ', r.ai, r.a, r.l, #r.u)
+    OUT[#OUT + 1] = r.u
+    put(r.fa, r.a)
+    put(r.fl, r.l)
   end
+  flushOrders()
   for i = 1, #TM do
     local M = TM[i]
     if M.poolTouched then
-      ev('{"type":"pool","pair":' .. M.jpair .. ',"baseReserve":' .. I(M.pb) .. ',"quoteReserve":' .. I(M.pq) .. '}')
+      OUT[#OUT + 1] = fmt(' P%d %d %d', M.mi, M.pb, M.pq)
+      put(M.S.fpb, M.pb)
+      put(M.S.fpq, M.pq)
     end
-    if #M.tbids > 0 or #M.tasks > 0 then
-      M.seq = M.seq + 1
-      M.seqChanged = true
-      ev('{"type":"book","pair":' .. M.jpair .. ',"seq":' .. I(M.seq) .. ',"bids":' .. levelsJson(M.tbids) .. ',"asks":' .. levelsJson(M.tasks) .. '}')
+    if #M.tb > 0 or #M.ta > 0 then
+      if not M.ok then fetch() end
+      local seq = M.seq + 1
+      put(M.S.fseq, seq)
+      OUT[#OUT + 1] = fmt(' K%d %d %d %d', M.mi, seq, #M.tb, #M.ta)
+      flushLevels(M, M.tb, 0)
+      flushLevels(M, M.ta, 1)
     end
   end
-  local events = '[' .. tconcat(EV, ',') .. ']'
-  local n = nil
-  if #EV > 0 then
-    local c = ctr()
-    c.cmd = c.cmd + 1
-    c.dirty = true
-    n = c.cmd
+  if not CT.ok then fetch() end
+  if CT.oidChanged then put('oid', CT.oid) end
+  if NTRADE > 0 then put('tid', TID0 + NTRADE) end
+  if USER ~= nil and USER.new then
+    put('nacct', CT.nacct)
+    put('n:' .. USER.u, USER.n)
   end
-
-  flushOrders()
-  for i = 1, #TM do flushMarket(TM[i]) end
-  if #TB > 0 then
-    local set = {}
-    for i = 1, #TB do
-      local r = TB[i]
-      set[#set + 1] = r.f
-      set[#set + 1] = I(r.a) .. ' ' .. I(r.l)
-    end
-    callChunked('HSET', K_BAL, set, 2)
-  end
-  if #NEWACCT > 0 then callChunked('HSET', K_ACCT, NEWACCT, 2) end
-  local cset = {}
-  if CTR ~= nil and CTR.dirty then
-    cset = { 'oid', I(CTR.oid), 'tid', I(CTR.tid), 'nacct', I(CTR.nacct), 'cmd', I(CTR.cmd) }
-  end
-  for i = 1, #SUPPLY_DIRTY do
-    local ai = SUPPLY_DIRTY[i]
-    cset[#cset + 1] = 's' .. ai
-    cset[#cset + 1] = I(SUPPLY[ai])
-  end
-  if #cset > 0 then call('HSET', K_CTR, unpack(cset)) end
-  if n ~= nil then call('XADD', stream, 'MAXLEN', '~', MAXLEN, '*', 'n', I(n), 'ev', events) end
-  return { result, events }
+  for i = 1, #SUPD do put(SUPD[i].f, SUPD[i].v) end
+  local n = CT.cmd + 1
+  put('cmd', n)
+  callChunked('HSET', K_S, hs, 2)
+  local reply = tconcat(OUT)
+  call('XADD', stream, 'MAXLEN', '~', MAXLEN, '*', 'n', n, kind, command, 'r', reply)
+  return reply
 end
 
 -- The start of every command function: its keys and arguments, and fresh per-command state.
+local ABASES = {}
 local function begin(keys, args)
-  KEYS, ARGV = keys, args
-  K_BAL, K_ACCT, K_CID, K_CTR, K_OIDX, K_AEV = keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
-  TIME, MAXLEN = args[1], args[2]
-  JCACHE = {}
-  CTR = nil
-  SUPPLY, SUPPLY_DIRTY, SUPPLY_SEEN = {}, {}, {}
-  BAL, TB, ANAME = {}, {}, {}
-  ACCT, NEWACCT = {}, {}
-  EV, TM = {}, {}
-  ORD, ORDLIST = {}, {}
+  K_S = keys[1]
+  ABASE = ABASES[K_S]
+  if ABASE == nil then
+    ABASE = sub(K_S, 1, -2)
+    ABASES[K_S] = ABASE
+  end
+  MAXLEN = args[1]
+  NW = 0
+  CT = { oid = 0, tid = 0, cmd = 0, nacct = 0, ok = false, oidChanged = false }
+  USER, SUP, SUPD = nil, {}, {}
+  BALS, NB, TB = { nil, nil, nil, nil, nil, nil, nil, nil }, 0, { nil, nil, nil, nil, nil, nil, nil, nil }
+  ORD, ORDLIST, TM = {}, {}, {}
+  OUT = { '', nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil }
+  TID0, NTRADE = nil, 0
 end
