@@ -299,12 +299,16 @@ end
 -- the book, read from the front in batches of keys: BYSCORE up to the taker's bound, so an order that
 -- does not cross reads nothing but an empty range (prices come from the records, read with the keys).
 -- c.ks are the keys read, c.pos the first not consumed, c.more whether more within the bound may follow.
+-- A batch starts at the offset of the keys already read (consumed makers leave the set only at the
+-- flush), which costs O(offset): each batch doubles, up to MAX_BATCH, so a taker that walks through
+-- N makers (e.g. cancelling its own 40,000 resting orders) costs O(N), not O(N^2 / 8).
 local BATCH = 8
+local MAX_BATCH = 1024
 -- `hi`: the highest score that crosses, as text (score: -price for bids, price for asks)
 local function cursor(M, side, hi)
   local c = M.cur[side]
   if c == nil then
-    c = { ks = {}, n = 0, pos = 1, more = true, hi = hi, loaded = 0 }
+    c = { ks = {}, n = 0, pos = 1, more = true, hi = hi, loaded = 0, size = BATCH }
     M.cur[side] = c
   end
   return c
@@ -312,12 +316,14 @@ end
 local function readBatch(M, side, c)
   local off = '0'
   if c.n > 0 then off = fmt('%d', c.n) end
-  local v = call('ZRANGE', M.k[side], '-inf', c.hi, 'BYSCORE', 'LIMIT', off, '8')
+  local size = c.size
+  local v = call('ZRANGE', M.k[side], '-inf', c.hi, 'BYSCORE', 'LIMIT', off, size)
   local m = #v
   local ks = c.ks
   for i = 1, m do ks[c.n + i] = v[i] end
   c.n = c.n + m
-  c.more = m == BATCH
+  c.more = m == size
+  if size < MAX_BATCH then c.size = size * 2 end
   if m > 0 then
     loadOrders(ks, c.loaded + 1, c.n)
     c.loaded = c.n
