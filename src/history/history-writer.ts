@@ -83,6 +83,11 @@ export interface HistoryWriterStatus {
   readonly consecutiveFailures: number;
   readonly lastError: string | null;
   readonly retainFrom: number;
+  /**
+   * The store held more commands than the journal (or streams) at start: it belongs to another data
+   * dir or keyspace, and its rows up to that point are not this exchange's. Shown in /api/health.
+   */
+  readonly storeAhead: boolean;
 }
 
 const SILENT: HistoryWriterLog = { info() {}, warn() {}, error() {} };
@@ -124,6 +129,7 @@ export class HistoryWriter {
   private queueing = true;
 
   private persisted = -1;
+  private storeAhead = false;
   private replay: CatchUpReplay | null = null;
   private mode: 'starting' | 'live' | 'catching_up' = 'starting';
   private backingOff = false;
@@ -219,6 +225,7 @@ export class HistoryWriter {
       consecutiveFailures: this.failures,
       lastError: this.lastError,
       retainFrom: this.retainFrom(),
+      storeAhead: this.storeAhead,
     };
   }
 
@@ -313,6 +320,7 @@ export class HistoryWriter {
       const seq = await this.store.persistedSeq();
       const durable = this.options.durableSeq();
       if (seq > durable) {
+        this.storeAhead = true;
         this.log.error(
           { persistedSeq: seq, durableSeq: durable },
           'history store is ahead of the journal (another data dir?); commands up to its progress will be skipped',

@@ -241,6 +241,35 @@ export function runStoreContract({ name, create }: StoreContractOptions): void {
       }
     });
 
+    test('a store ahead of the journal (another data dir) is flagged in the status, never silently reused', async () => {
+      const tmpA = tempDir('hooats-history-');
+      const tmpB = tempDir('hooats-history-');
+      const subject = await create();
+      const a = await Exchange.open(tmpA.dir, 7, 50);
+      const first = attachWriter(a, subject.store);
+      let fresh: Exchange | null = null;
+      let second: ReturnType<typeof attachWriter> | null = null;
+      try {
+        await a.fund();
+        await a.run(50);
+        await caughtUp(a, first.writer);
+        assert.equal(first.writer.status().storeAhead, false);
+        await first.writer.close();
+        first.unsubscribe();
+        fresh = await Exchange.open(tmpB.dir, 7, 50);
+        second = attachWriter(fresh, subject.store, { log: new MemoryLog() });
+        await waitFor(() => second!.writer.status().persistedSeq >= 0);
+        assert.equal(second.writer.status().storeAhead, true, 'a new data dir meets a store that already holds commands');
+      } finally {
+        await second?.writer.close();
+        await fresh?.close();
+        await a.close();
+        await subject.dispose();
+        tmpA.remove();
+        tmpB.remove();
+      }
+    });
+
     test('restart: a new writer resumes from history_progress (catch-up from disk, then live)', async () => {
       const seed = seedFromEnv(9_001);
       console.log(`${label} restart seed ${seed}`);

@@ -18,6 +18,8 @@ function historyHealth(ctx: AppContext) {
     queuedCommands: st.queuedCommands,
     overflows: st.overflows,
     consecutiveFailures: st.consecutiveFailures,
+    // the store held more commands than this exchange at start: it belongs to another data dir
+    storeAhead: st.storeAhead,
   };
 }
 
