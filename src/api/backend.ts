@@ -6,7 +6,8 @@
 import type { BookDepth } from '../engine/engine.js';
 import type { CommandResult, OrderView } from '../engine/events.js';
 import type { MarketCatalogue } from '../engine/market.js';
-import type { CommandInput, DurableListener } from '../sequencer/sequencer.js';
+import type { EngineEvent } from '../engine/events.js';
+import type { CommandInput } from '../sequencer/sequencer.js';
 
 export type Balances = Record<string, { available: number; locked: number }>;
 
@@ -19,6 +20,9 @@ export interface StateReads {
   openOrderCount(): number | Promise<number>;
 }
 
+/** A command's durable events, with its sequence number and its time (null where the source lacks it). */
+export type EventListener = (seq: number, events: readonly EngineEvent[], time: number | null) => void;
+
 /**
  * Where the durable events come from, in order, each with a rising sequence number: the sequencer's
  * group commits, or the merged Redis streams. DurableFeed subscribes to one.
@@ -26,7 +30,7 @@ export interface StateReads {
 export interface EventSource {
   /** the last sequence number already reflected in the state the feed starts from */
   readonly lastSeq: number;
-  onDurable(listener: DurableListener): () => void;
+  onDurable(listener: EventListener): () => void;
   /** resolves once `seq` has been delivered to the listeners (or is durable, for the journal) */
   whenDurable(seq: number): Promise<void>;
 }

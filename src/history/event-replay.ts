@@ -106,11 +106,12 @@ export class EventReplay implements CatchUpReplay {
         for (let i = 0; i < payloads.length; i++) {
           const seq = firstSeq + i;
           const events: EngineEvent[] | null = seq > silentThrough ? [] : null;
-          const result = this.engine.execute(decodeCommand(payloads[i]), events);
+          const cmd = decodeCommand(payloads[i]);
+          const result = this.engine.execute(cmd, events);
           // only accepted commands are journaled: a refusal means the state we replay onto is wrong
           if (!result.ok) throw new ReplayMismatchError(`journal record ${seq} was refused on replay: ${result.code}`);
           this.appliedSeq = seq;
-          if (events !== null) entries.push({ seq, events });
+          if (events !== null) entries.push({ seq, events, time: cmd.time });
         }
         if (entries.length > 0) await emit(entries);
         // the sequencer shares this thread: let it in between chunks

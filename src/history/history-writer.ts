@@ -122,6 +122,8 @@ export class HistoryWriter {
   // the queue: parallel arrays from `head` on, seqs consecutive
   private seqs: number[] = [];
   private eventLists: (readonly EngineEvent[] | undefined)[] = [];
+  /** each queued command's time, null when the source does not tell it */
+  private times: Array<number | null> = [];
   private head = 0;
   private queuedEvents = 0;
   private overflowing = false;
@@ -161,15 +163,17 @@ export class HistoryWriter {
   }
 
   /** Subscribe this to `sequencer.onDurable`, before the first command is executed. */
-  readonly listener = (seq: number, events: readonly EngineEvent[]): void => {
+  readonly listener = (seq: number, events: readonly EngineEvent[], time: number | null = null): void => {
     if (this.closed || !this.queueing) return;
     this.seqs.push(seq);
     this.eventLists.push(events);
+    this.times.push(time);
     this.queuedEvents += events.length;
     if (this.seqs.length - this.head > this.maxQueuedCommands || this.queuedEvents > this.maxQueuedEvents) {
       // drop everything (freeing the memory at once); catch-up regenerates it from the journal
       this.seqs = [];
       this.eventLists = [];
+      this.times = [];
       this.head = 0;
       this.queuedEvents = 0;
       this.overflows++;
@@ -270,6 +274,7 @@ export class HistoryWriter {
     await this.loop;
     this.seqs = [];
     this.eventLists = [];
+    this.times = [];
     this.head = 0;
     this.queuedEvents = 0;
     this.replay = null;
@@ -347,6 +352,7 @@ export class HistoryWriter {
     if (this.head > 1024 && this.head * 2 > this.seqs.length) {
       this.seqs = this.seqs.slice(this.head);
       this.eventLists = this.eventLists.slice(this.head);
+      this.times = this.times.slice(this.head);
       this.head = 0;
     }
   }
@@ -359,7 +365,7 @@ export class HistoryWriter {
     while (this.head < this.seqs.length && entries.length < this.maxBatchCommands && this.seqs[this.head] === expected) {
       const list = this.eventLists[this.head]!;
       if (entries.length > 0 && events + list.length > this.maxBatchEvents) break;
-      entries.push({ seq: expected, events: list });
+      entries.push({ seq: expected, events: list, time: this.times[this.head] });
       events += list.length;
       this.queuedEvents -= list.length;
       this.eventLists[this.head] = undefined;

@@ -2,9 +2,9 @@
  * Durable engine events → the rows of one history batch. Pure, so the live path and catch-up from the
  * journal build exactly the same rows from the same events.
  *
- * Event time: a trade carries the command's time and an accepted order's createdAt is the command's
- * time; other events (a cancel, say) carry none, so an order event's `time` is the command time when
- * some event of the same command tells it, else null.
+ * Event time: the command's time, which the sequencer hands over with the events and the journal
+ * holds. Where a source does not give it (Redis streams), a trade's time or an accepted order's
+ * createdAt is the command's time too; a command with neither (a cancel) then leaves it null.
  */
 import type { EngineEvent, OrderView } from '../engine/events.js';
 import type { MarketCatalogue } from '../engine/market.js';
@@ -13,6 +13,8 @@ import type { FillRecord, HistoryBatch, OrderEventRecord, OrderRecord, TradeReco
 export interface DurableEntry {
   readonly seq: number;
   readonly events: readonly EngineEvent[];
+  /** the command's time, when the source tells it */
+  readonly time?: number | null;
 }
 
 export interface PairAssets {
@@ -67,9 +69,10 @@ export function buildBatch(entries: readonly DurableEntry[], assets: ReadonlyMap
   const fills: FillRecord[] = [];
   const trades: TradeRecord[] = [];
   let lastSeq = 0;
-  for (const { seq, events } of entries) {
+  for (const entry of entries) {
+    const { seq, events } = entry;
     lastSeq = seq;
-    let time: number | null | undefined;
+    let time: number | null | undefined = entry.time ?? undefined;
     for (let index = 0; index < events.length; index++) {
       const e = events[index];
       switch (e.type) {

@@ -13,8 +13,8 @@ import type { Redis } from 'ioredis';
 import type { EngineEvent } from '../engine/events.js';
 import type { StreamEntry } from './stream-entry.js';
 
-/** as DurableListener: (sequence number, events, command time; 0 here, the entries do not carry it) */
-export type StreamListener = (seq: number, events: readonly EngineEvent[], time: number) => void;
+/** as DurableListener: (sequence number, events, command time: null, the entries do not carry it) */
+export type StreamListener = (seq: number, events: readonly EngineEvent[], time: number | null) => void;
 
 export interface StreamFeedOptions {
   /** a connection of its own: XREAD BLOCK holds it */
@@ -140,7 +140,7 @@ export class StreamFeed {
       this.seq = next;
       for (const listener of this.listeners) {
         try {
-          listener(next, events, 0);
+          listener(next, events, null);
         } catch (err) {
           this.options.onError?.(err, `a stream listener failed at ${next}`);
         }

@@ -63,6 +63,8 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
 export interface DurableRecord {
   readonly seq: number;
   readonly events: readonly EngineEvent[];
+  /** the command's time, as the sequencer handed it over */
+  readonly time?: number;
 }
 
 /**
@@ -104,7 +106,7 @@ export class Exchange {
   }
 
   private subscribe(): void {
-    this.unsubscribe = this.sequencer.onDurable((seq, events) => this.durable.push({ seq, events }));
+    this.unsubscribe = this.sequencer.onDurable((seq, events, time) => this.durable.push({ seq, events, time }));
   }
 
   private execute(cmd: Command): void {
@@ -199,11 +201,13 @@ export function expectedDump(records: readonly DurableRecord[], markets: readonl
   const fills: FillRecord[] = [];
   const trades: TradeRecord[] = [];
   let lastSeq = 0;
-  for (const { seq, events } of records) {
+  for (const { seq, events, time: commandTime } of records) {
     lastSeq = seq;
     const trade = events.find((e) => e.type === 'trade');
     const accepted = events.find((e) => e.type === 'orderAccepted');
-    const time = trade?.type === 'trade' ? trade.time : accepted?.type === 'orderAccepted' ? accepted.order.createdAt : null;
+    // every event of a command happens at the command's time; without it, what the events tell
+    const time =
+      commandTime ?? (trade?.type === 'trade' ? trade.time : accepted?.type === 'orderAccepted' ? accepted.order.createdAt : null);
     events.forEach((e, index) => {
       if (e.type === 'orderAccepted' || e.type === 'orderUpdated') {
         const { order } = e;
