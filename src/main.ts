@@ -8,7 +8,7 @@
 import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { signToken } from './api/auth.js';
-import { HistoryService } from './api/history-service.js';
+import { HistoryService, type HistoryServiceOptions } from './api/history-service.js';
 import { RedisBackend } from './api/redis-backend.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { Sequencer } from './sequencer/sequencer.js';
@@ -58,12 +58,7 @@ async function main(): Promise<void> {
     log,
   });
   // before the first command: the writer must see every durable command after its stored progress
-  const history = await HistoryService.start({
-    sequencer,
-    dataDir: config.dataDir,
-    databaseUrl: config.history.databaseUrl,
-    log: log.child({ component: 'history' }),
-  });
+  const history = await startHistory(config, sequencer, log);
   const app = buildApp({ sequencer, history, logger: log, processMetrics: true }, config);
   const address = await app.listen({ port: config.port, host: config.host });
   log.info(
@@ -90,12 +85,7 @@ async function main(): Promise<void> {
  */
 async function serveFromRedis(config: AppConfig, store: Extract<AppConfig['store'], { kind: 'redis' }>, log: Logger): Promise<void> {
   const backend = await RedisBackend.open({ url: store.url, prefix: store.prefix, markets: config.markets, log: log.child({ component: 'redis' }) });
-  const history = await HistoryService.start({
-    sequencer: backend.historyFeed(),
-    dataDir: config.dataDir,
-    databaseUrl: config.history.databaseUrl,
-    log: log.child({ component: 'history' }),
-  });
+  const history = await startHistory(config, backend.historyFeed(), log);
   const app = buildApp({ backend, history, logger: log, processMetrics: true }, config);
   const address = await app.listen({ port: config.port, host: config.host });
   log.info(
@@ -109,6 +99,11 @@ async function serveFromRedis(config: AppConfig, store: Extract<AppConfig['store
     await backend.close();
     log.info({ historyFlushed: flushed, persistedSeq: history.status().persistedSeq }, 'connections closed; Redis holds the state; bye');
   });
+}
+
+/** The order history (PostgreSQL with DATABASE_URL, else SQLite in the data dir) on a feed of durable events. */
+function startHistory(config: AppConfig, feed: HistoryServiceOptions['sequencer'], log: Logger): Promise<HistoryService> {
+  return HistoryService.start({ sequencer: feed, dataDir: config.dataDir, databaseUrl: config.history.databaseUrl, log: log.child({ component: 'history' }) });
 }
 
 async function announce(config: AppConfig, address: string): Promise<void> {

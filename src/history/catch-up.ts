@@ -14,12 +14,14 @@ export interface CatchUpReplay {
    * Goes through commands seq+1 .. toSeq; those <= silentThrough are skipped, for the others `emit` is
    * awaited with each run of consecutive entries. `pace` is awaited between chunks.
    */
-  run(
-    toSeq: number,
-    silentThrough: number,
-    emit: (entries: DurableEntry[]) => Promise<void>,
-    options?: { chunkRecords?: number; pace?: () => Promise<void> },
-  ): Promise<void>;
+  run(toSeq: number, silentThrough: number, emit: (entries: DurableEntry[]) => Promise<void>, options?: CatchUpRunOptions): Promise<void>;
+}
+
+export interface CatchUpRunOptions {
+  /** entries per `emit` at most */
+  readonly chunkRecords?: number;
+  /** awaited between chunks (the writer gives way to matching) */
+  readonly pace?: () => Promise<void>;
 }
 
 /** Opens a replay that starts at or before `atOrBefore` (so that it covers atOrBefore + 1 on). */

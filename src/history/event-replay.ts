@@ -15,7 +15,7 @@ import type { EngineEvent } from '../engine/events.js';
 import { decodeCommand } from '../sequencer/command-codec.js';
 import { decodeSnapshot } from '../sequencer/snapshot-codec.js';
 import { readJournalRange } from './journal-range.js';
-import type { CatchUpReplay } from './catch-up.js';
+import type { CatchUpReplay, CatchUpRunOptions } from './catch-up.js';
 import type { DurableEntry } from './rows.js';
 
 const SNAPSHOT_NAME = /^snapshot-(\d{20})\.snap$/;
@@ -93,7 +93,7 @@ export class EventReplay implements CatchUpReplay {
     toSeq: number,
     silentThrough: number,
     emit: (entries: DurableEntry[]) => Promise<void>,
-    options: { chunkRecords?: number; pace?: () => Promise<void> } = {},
+    options: CatchUpRunOptions = {},
   ): Promise<void> {
     const pace = options.pace ?? ((): Promise<void> => yieldToLoop());
     if (toSeq <= this.appliedSeq) return;

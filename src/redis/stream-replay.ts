@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { CatchUpGapError, type CatchUpReplay, type CatchUpSource } from '../history/catch-up.js';
+import { CatchUpGapError, type CatchUpReplay, type CatchUpRunOptions, type CatchUpSource } from '../history/catch-up.js';
 import type { DurableEntry } from '../history/rows.js';
 import type { StreamEntry } from './stream-entry.js';
 
@@ -38,7 +38,7 @@ class StreamReplay implements CatchUpReplay {
     toSeq: number,
     silentThrough: number,
     emit: (entries: DurableEntry[]) => Promise<void>,
-    options: { chunkRecords?: number; pace?: () => Promise<void> } = {},
+    options: CatchUpRunOptions = {},
   ): Promise<void> {
     const from = Math.max(this.passed, silentThrough);
     if (toSeq <= from) return;

@@ -7,38 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { makeRng } from '../support/prng.js';
 import { call, eventually, fund, startServer, WsClient, type Server } from './helpers.js';
+import { BookReplica } from '../support/book-replica.js';
 
 const P = 'IDX-USDC';
 const USERS = 5;
 const ORDERS_PER_USER = 150;
-
-class BookReplica {
-  seq = -1;
-  readonly bids = new Map<string, string>();
-  readonly asks = new Map<string, string>();
-  gaps = 0;
-
-  apply(m: any): void {
-    if (m.snapshot) {
-      this.bids.clear();
-      this.asks.clear();
-    } else if (m.seq !== this.seq + 1) {
-      this.gaps++;
-    }
-    this.seq = m.seq;
-    for (const [side, levels] of [[this.bids, m.bids], [this.asks, m.asks]] as const) {
-      for (const [price, amount] of levels) {
-        if (Number(amount) === 0) side.delete(price);
-        else side.set(price, amount);
-      }
-    }
-  }
-
-  levels(side: 'bids' | 'asks'): string[][] {
-    const dir = side === 'bids' ? -1 : 1;
-    return [...this[side]].sort((a, b) => dir * (Number(a[0]) - Number(b[0])));
-  }
-}
 
 function replicate(client: WsClient): BookReplica {
   const replica = new BookReplica();

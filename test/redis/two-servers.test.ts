@@ -20,40 +20,13 @@ import { eventually, WsClient } from '../api/helpers.js';
 import { api, startMain, type MainProcess } from '../support/main-process.js';
 import { makeRng, seedFromEnv } from '../support/prng.js';
 import { REDIS_URL, redisSkip, uniquePrefix } from './support.js';
+import { BookReplica } from '../support/book-replica.js';
 
 const SECRET = 'two-servers-secret-two-servers-secret-0123';
 const PAIR = DEFAULT_MARKETS[0].pair;
 const USERS = 4;
 const ORDERS_PER_USER = 80;
 const DEPOSIT = { USDC: '100000', HYPERINDEX: '100000' };
-
-class BookReplica {
-  seq = -1;
-  gaps = 0;
-  readonly bids = new Map<string, string>();
-  readonly asks = new Map<string, string>();
-
-  apply(m: any): void {
-    if (m.snapshot) {
-      this.bids.clear();
-      this.asks.clear();
-    } else if (m.seq !== this.seq + 1) {
-      this.gaps++;
-    }
-    this.seq = m.seq;
-    for (const [side, levels] of [[this.bids, m.bids], [this.asks, m.asks]] as const) {
-      for (const [price, amount] of levels) {
-        if (Number(amount) === 0) side.delete(price);
-        else side.set(price, amount);
-      }
-    }
-  }
-
-  levels(side: 'bids' | 'asks'): string[][] {
-    const dir = side === 'bids' ? -1 : 1;
-    return [...this[side]].sort((a, b) => dir * (Number(a[0]) - Number(b[0])));
-  }
-}
 
 /** Subscribes to the book and trades; the replica follows the book messages, `trades` collects the rest. */
 async function watch(url: string): Promise<{ client: WsClient; book: BookReplica; trades: any[] }> {
