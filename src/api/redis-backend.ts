@@ -128,10 +128,12 @@ export class RedisBackend implements Backend {
 
   async health(): Promise<BackendHealth> {
     const status = this.engine.redis.status;
+    const { lastSeq, gaps, failures, rewinds } = this.feed;
     return {
-      healthy: status === 'ready',
+      // a rewound feed serves a book that is no longer Redis's: unhealthy until restarted
+      healthy: status === 'ready' && rewinds === 0,
       detail: {
-        redis: { status, streamSeq: this.feed.lastSeq, streamGaps: this.feed.gaps, streamReadFailures: this.feed.failures },
+        redis: { status, streamSeq: lastSeq, streamGaps: gaps, streamReadFailures: failures, streamRewinds: rewinds },
       },
     };
   }

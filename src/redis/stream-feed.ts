@@ -42,6 +42,8 @@ export class StreamFeed {
   gaps = 0;
   /** consecutive failed reads (Redis away); 0 when reading */
   failures = 0;
+  /** entries numbered at or below what was delivered: the keyspace was reset under this process */
+  rewinds = 0;
 
   private constructor(private readonly options: StreamFeedOptions, start: { seq: number; ids: string[] }) {
     this.seq = start.seq;
@@ -120,6 +122,9 @@ export class StreamFeed {
           try {
             const entry = this.options.decode(fields);
             if (entry.n > this.seq) this.pending.set(entry.n, entry.events);
+            // each stream is read on from its last id, so an old number means the keyspace started over
+            // (Redis restarted without persistence, or was flushed): nothing here can be trusted any more
+            else this.rewound(key, entry.n);
           } catch (err) {
             this.options.onError?.(err, `undecodable stream entry ${key} ${id}`);
           }
@@ -151,6 +156,16 @@ export class StreamFeed {
     if (ready.length === 0) return;
     this.waiters = this.waiters.filter((w) => w.seq > this.seq);
     for (const w of ready) w.resolve();
+  }
+
+  private rewound(key: string, n: number): void {
+    this.rewinds++;
+    if (this.rewinds === 1) {
+      this.options.onError?.(
+        new Error(`${key} has command ${n} after ${this.seq}: the Redis keyspace started over (restart without AOF, FLUSHALL?)`),
+        'stream rewound: this process must be restarted',
+      );
+    }
   }
 
   /** Every stream was read to its end and the next number is missing: it was trimmed away. */
