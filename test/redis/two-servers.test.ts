@@ -176,6 +176,24 @@ describe('two server processes on one Redis (HOOATS_STORE=redis)', { skip: redis
     assert.deepEqual(closed[2].body, closed[0].body);
   });
 
+  it("delivers a user's own order updates on the other server's WebSocket", async () => {
+    const [a, b] = servers;
+    const token = await signToken(SECRET, 'watcher', ['trade']);
+    await api(a.url, 'POST', '/api/admin/deposits', admin, { userId: 'watcher', asset: 'USDC', amount: '100' });
+    const ws = await WsClient.open(b.url.replace(/^http/, 'ws') + '/ws');
+    await ws.request({ op: 'auth', reqId: 'a', token });
+    await ws.request({ op: 'subscribe', reqId: 's', channels: ['orders'] });
+    const placed = await api(a.url, 'POST', '/api/trading/v2/orders', token, { pair: PAIR, side: 'buy', type: 'limit', price: '0.5', amount: '2' });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    const id = placed.body.order.id;
+    const opened = await ws.next((m) => m.type === 'order' && m.order.id === id);
+    assert.equal(opened.order.status, 'open');
+    assert.equal((await api(a.url, 'DELETE', `/api/trading/v2/orders/${id}`, token)).status, 200);
+    const cancelled = await ws.next((m) => m.type === 'order' && m.order.id === id && m.order.status === 'cancelled');
+    assert.equal(cancelled.order.cancelReason, 'user');
+    ws.close();
+  });
+
   it('reports the store in /api/health', async () => {
     const r = await api(servers[0].url, 'GET', '/api/health', admin);
     assert.equal(r.status, 200);
