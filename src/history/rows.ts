@@ -2,9 +2,9 @@
  * Durable engine events → the rows of one history batch. Pure, so the live path and catch-up from the
  * journal build exactly the same rows from the same events.
  *
- * Event time: the command's time, which the sequencer hands over with the events and the journal
- * holds. Where a source does not give it (Redis streams), a trade's time or an accepted order's
- * createdAt is the command's time too; a command with neither (a cancel) then leaves it null.
+ * Event time: the command's time, which the sequencer hands over with the events, the journal holds
+ * and the Redis stream entries of orders and cancels carry. Where a source does not give it, a trade's
+ * time or an accepted order's createdAt is the command's time too; with neither, it is null.
  */
 import type { EngineEvent, OrderView } from '../engine/events.js';
 import type { MarketCatalogue } from '../engine/market.js';

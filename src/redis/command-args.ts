@@ -112,7 +112,7 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
         const [order] = decodeCancels(cat, new Reader(reply), events);
         return { result: { ok: true, order }, events };
       };
-      return { kind: 'script', script: 'cancel_order', keys: layout.allKeys, args: [maxLen, orderKey(cmd.orderId), cmd.userId], decoder: { decode } };
+      return { kind: 'script', script: 'cancel_order', keys: layout.allKeys, args: [maxLen, orderKey(cmd.orderId), cmd.userId, timeText(cmd.time)], decoder: { decode } };
     }
     case 'cancelAll': {
       let keys = layout.allKeys;
@@ -129,7 +129,7 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
         const views = decodeCancels(cat, new Reader(reply), events);
         return { result: { ok: true, cancelled: views.map((v) => v.id) }, events: events.length === 0 ? NO_EVENTS : events };
       };
-      return { kind: 'script', script: 'cancel_all', keys, args: [maxLen, cmd.userId, index], decoder: { decode } };
+      return { kind: 'script', script: 'cancel_all', keys, args: [maxLen, cmd.userId, index, timeText(cmd.time)], decoder: { decode } };
     }
     case 'deposit':
     case 'withdraw': {

@@ -9,12 +9,20 @@ import type { EngineEvent } from '../engine/events.js';
 import type { MarketCatalogue } from '../engine/market.js';
 import { tailEvents } from './command-args.js';
 import { decodeCancels, decodePlace } from './reply.js';
-import { parseOrderText, Reader } from './wire.js';
+import { parseOrderText, parseTime, Reader } from './wire.js';
 
 export interface StreamEntry {
   /** the exchange-wide command number: merging the streams by `n` gives the total order */
   readonly n: number;
   readonly events: EngineEvent[];
+  /** the command's time (orders and cancels; null for funding and liquidity, whose events need none) */
+  readonly time: number | null;
+}
+
+/** The time at the end of a cancel's command field ("<order key or userId> <time>"; a time has no space). */
+function trailingTime(command: string | Buffer): number {
+  const text = String(command);
+  return parseTime(text.slice(text.lastIndexOf(' ') + 1));
 }
 
 const toBuffer = (v: string | Buffer): Buffer => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v);
@@ -33,18 +41,18 @@ export function decodeStreamEntry(fields: ReadonlyArray<string | Buffer>, catalo
   switch (kind) {
     case 'O': {
       const taker = parseOrderText(toBuffer(fields[3]), false);
-      return { n, events: decodePlace(catalogue, catalogue.markets[taker.marketIndex], taker, new Reader(reply)).events };
+      return { n, events: decodePlace(catalogue, catalogue.markets[taker.marketIndex], taker, new Reader(reply)).events, time: taker.createdAt };
     }
     case 'X':
     case 'Y': {
       const events: EngineEvent[] = [];
       decodeCancels(catalogue, new Reader(reply), events);
-      return { n, events };
+      return { n, events, time: trailingTime(fields[3]) };
     }
     case 'D':
     case 'W':
     case 'L':
-      return { n, events: tailEvents(catalogue, reply) };
+      return { n, events: tailEvents(catalogue, reply), time: null };
     default:
       throw new Error(`unknown hooats stream entry kind ${kind}`);
   }

@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import type { EngineEvent } from '../engine/events.js';
 import type { StreamEntry } from './stream-entry.js';
 
-/** as DurableListener: (sequence number, events, command time: null, the entries do not carry it) */
+/** as DurableListener: (sequence number, events, command time; null where the entry does not carry it) */
 export type StreamListener = (seq: number, events: readonly EngineEvent[], time: number | null) => void;
 
 export interface StreamFeedOptions {
@@ -33,7 +33,7 @@ type XReadReply = Array<[string, Array<[string, string[]]>]> | null;
 export class StreamFeed {
   private seq: number;
   private readonly ids: string[];
-  private readonly pending = new Map<number, readonly EngineEvent[]>();
+  private readonly pending = new Map<number, StreamEntry>();
   private readonly listeners: StreamListener[] = [];
   private waiters: Array<{ seq: number; resolve: () => void }> = [];
   private running = true;
@@ -121,7 +121,7 @@ export class StreamFeed {
           this.ids[index] = id;
           try {
             const entry = this.options.decode(fields);
-            if (entry.n > this.seq) this.pending.set(entry.n, entry.events);
+            if (entry.n > this.seq) this.pending.set(entry.n, entry);
             // each stream is read on from its last id, so an old number means the keyspace started over
             // (Redis restarted without persistence, or was flushed): nothing here can be trusted any more
             else this.rewound(key, entry.n);
@@ -139,13 +139,13 @@ export class StreamFeed {
   private deliver(): void {
     for (;;) {
       const next = this.seq + 1;
-      const events = this.pending.get(next);
-      if (events === undefined) break;
+      const entry = this.pending.get(next);
+      if (entry === undefined) break;
       this.pending.delete(next);
       this.seq = next;
       for (const listener of this.listeners) {
         try {
-          listener(next, events, null);
+          listener(next, entry.events, entry.time);
         } catch (err) {
           this.options.onError?.(err, `a stream listener failed at ${next}`);
         }

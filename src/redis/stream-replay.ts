@@ -47,11 +47,11 @@ class StreamReplay implements CatchUpReplay {
     const chunk = options.chunkRecords ?? 500;
     let entries: DurableEntry[] = [];
     for (let n = from + 1; n <= toSeq; n++) {
-      const events = found.get(n);
-      if (events === undefined) {
+      const entry = found.get(n);
+      if (entry === undefined) {
         throw new CatchUpGapError(`command ${n} is no longer in the Redis event streams (trimmed by their cap); the history cannot be completed from ${n}`);
       }
-      entries.push({ seq: n, events });
+      entries.push({ seq: n, events: entry.events, time: entry.time });
       if (entries.length >= chunk || n === toSeq) {
         await emit(entries);
         this.passed = n;
@@ -62,10 +62,10 @@ class StreamReplay implements CatchUpReplay {
   }
 
   /** Every entry with from < n <= toSeq, from every stream (stream ids grow with n). */
-  private async read(from: number, toSeq: number): Promise<Map<number, DurableEntry['events']>> {
+  private async read(from: number, toSeq: number): Promise<Map<number, StreamEntry>> {
     const { redis, streams, decode } = this.options;
     const pageSize = this.options.pageSize ?? 1000;
-    const found = new Map<number, DurableEntry['events']>();
+    const found = new Map<number, StreamEntry>();
     for (const key of streams) {
       let start = '-';
       for (;;) {
@@ -74,7 +74,7 @@ class StreamReplay implements CatchUpReplay {
         for (const [, fields] of page) {
           const entry = decode(fields);
           if (entry.n > toSeq) beyond = true;
-          else if (entry.n > from) found.set(entry.n, entry.events);
+          else if (entry.n > from) found.set(entry.n, entry);
         }
         if (beyond || page.length < pageSize) break;
         start = '(' + page[page.length - 1][0];

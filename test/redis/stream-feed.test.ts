@@ -31,9 +31,10 @@ test('StreamFeed delivers every command with events once, in command order, acro
     await engine.execute({ type: 'deposit', time: 1, userId: 'early', asset: 'USDC', amount: 5 });
     const feed = await StreamFeed.start({ reader, streams, decode, blockMs: 100 });
     assert.equal(feed.lastSeq, 1, 'starts after what is already there');
-    const delivered: Array<{ seq: number; events: readonly EngineEvent[] }> = [];
-    feed.onDurable((seq, events) => delivered.push({ seq, events }));
+    const delivered: Array<{ seq: number; events: readonly EngineEvent[]; time: number | null }> = [];
+    feed.onDurable((seq, events, time) => delivered.push({ seq, events, time }));
     const expected: EngineEvent[][] = [];
+    const times: Array<number | null> = [];
     const cmds: Command[] = [
       { type: 'deposit', time: 2, userId: 's', asset: 'IDX', amount: 1000 },
       { type: 'deposit', time: 3, userId: 'b', asset: 'USDC', amount: 10_000_000 },
@@ -44,11 +45,14 @@ test('StreamFeed delivers every command with events once, in command order, acro
     ];
     for (const cmd of cmds) {
       const { events } = await engine.execute(cmd);
-      if (events.length > 0) expected.push(events);
+      if (events.length === 0) continue;
+      expected.push(events);
+      times.push(cmd.type === 'deposit' || cmd.type === 'withdraw' ? null : cmd.time);
     }
     await feed.whenDurable(1 + expected.length);
     assert.deepEqual(delivered.map((d) => d.seq), expected.map((_e, i) => 2 + i), 'rising by one; the rejected withdrawal takes no number');
     assert.deepEqual(delivered.map((d) => d.events), expected, 'the events execute returned');
+    assert.deepEqual(delivered.map((d) => d.time), times, "orders' and cancels' entries carry the command's time");
     assert.equal(feed.gaps, 0);
     await feed.close();
   } finally {

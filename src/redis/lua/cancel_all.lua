@@ -1,7 +1,8 @@
 -- cancelAll (cancel-order.ts): the user's open orders in one market or in all, oldest first. KEYS: the
 -- state hash, then the markets' hashes (every market in index order, or the one). ARGV: stream MAXLEN,
--- userId, market index or -1 for all. Events go to the market's stream for one market, to the
--- exchange stream for all. Reply: "<count>", ` <id> <len> <record>` each, then finishCommand's part.
+-- userId, market index or -1 for all, the command's time (JSON text). Events go to the market's stream
+-- for one market, to the exchange stream for all; the entry's command is "<userId> <time>".
+-- Reply: "<count>", ` <id> <len> <record>` each, then finishCommand's part.
 local user = args[2]
 local only = tonumber(args[3])
 local ks = call('ZRANGE', ABASE .. 'u:' .. user, 0, -1)
@@ -32,4 +33,4 @@ OUT[1] = fmt('%d', #victims)
 for i = 1, #victims do cancelResting(victims[i], ' %d %d ') end
 local stream = ABASE .. 'events'
 if only >= 0 then stream = markets[only].k.ev end
-return finishCommand(stream, 'Y', user)
+return finishCommand(stream, 'Y', user .. ' ' .. args[4])

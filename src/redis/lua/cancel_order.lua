@@ -1,6 +1,7 @@
 -- cancelOrder (cancel-order.ts). The command names no market: the order's record says which. KEYS: the
 -- state hash, then every market's hash in market index order. ARGV: stream MAXLEN, order key (the id
--- zero-padded to 16 digits), userId. Reply: "1", ` <id> <len> <record>`, then finishCommand's part.
+-- zero-padded to 16 digits), userId, the command's time (JSON text). Reply: "1", ` <id> <len> <record>`,
+-- then finishCommand's part. The stream entry's command is "<order key> <time>".
 local k, user = args[2], args[3]
 local rec = call('HGET', ABASE .. 'o', k)
 if not rec then return reject('NOT_FOUND') end
@@ -14,4 +15,4 @@ wantCounters()
 fetch()
 OUT[1] = '1'
 cancelResting(o, ' %d %d ')
-return finishCommand(M.k.ev, 'X', k)
+return finishCommand(M.k.ev, 'X', k .. ' ' .. args[4])
