@@ -1,13 +1,6 @@
--- deposit (funding.ts). KEYS: the state hash. ARGV: stream MAXLEN, userId, asset index, amount (atoms,
--- a positive safe integer: checked by the client). Reply: finishCommand's part (one balance).
-local user = args[2]
-local ai = tonumber(args[3])
-local amount = tonumber(args[4])
-wantSupply(ai)
-wantUser(user)
-wantCounters()
-local r = wantBal(user, ai)
-fetch()
+-- deposit (funding.ts). KEYS: the state hash. ARGV: see openFunding. Reply: finishCommand's part (one
+-- balance).
+local user, ai, amount, r = openFunding(args)
 local s = supply(ai)
 if s + amount > MAX_ATOMS then return reject('INVALID_AMOUNT') end
 create()

@@ -229,6 +229,19 @@ end
 
 local function cidField(user, cid) return #user .. ':' .. user .. cid end
 
+-- deposit and withdraw (funding.ts): ARGV stream MAXLEN, userId, asset index, amount (atoms, a positive
+-- safe integer: checked by the client); reads the asset's supply, the user and its balance
+local function openFunding(args)
+  local user = args[2]
+  local ai = tonumber(args[3])
+  wantSupply(ai)
+  wantUser(user)
+  wantCounters()
+  local r = wantBal(user, ai)
+  fetch()
+  return user, ai, tonumber(args[4]), r
+end
+
 -- orders: hash <A>o, field OK(id) = record "<rem> <mi> <side> <price> <ulen> <tlen> <amount> <po>
 -- <type> <tif> <qa> <slip> <stp> <lock>|<time><user><cid>" (ulen, tlen in bytes): the remaining
 -- amount, then the client's order descriptor as it was placed (src/redis/wire.ts)
