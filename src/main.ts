@@ -8,7 +8,7 @@
 import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { signToken } from './api/auth.js';
-import { HistoryService, type HistoryServiceOptions } from './api/history-service.js';
+import { HistoryService, journalHistoryFeed, type HistoryFeed } from './api/history-service.js';
 import { RedisBackend } from './api/redis-backend.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { Sequencer } from './sequencer/sequencer.js';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     log,
   });
   // before the first command: the writer must see every durable command after its stored progress
-  const history = await startHistory(config, sequencer, log);
+  const history = await startHistory(config, journalHistoryFeed(sequencer), log);
   const app = buildApp({ sequencer, history, logger: log, processMetrics: true }, config);
   const address = await app.listen({ port: config.port, host: config.host });
   log.info(
@@ -102,8 +102,8 @@ async function serveFromRedis(config: AppConfig, store: Extract<AppConfig['store
 }
 
 /** The order history (PostgreSQL with DATABASE_URL, else SQLite in the data dir) on a feed of durable events. */
-function startHistory(config: AppConfig, feed: HistoryServiceOptions['sequencer'], log: Logger): Promise<HistoryService> {
-  return HistoryService.start({ sequencer: feed, dataDir: config.dataDir, databaseUrl: config.history.databaseUrl, log: log.child({ component: 'history' }) });
+function startHistory(config: AppConfig, feed: HistoryFeed, log: Logger): Promise<HistoryService> {
+  return HistoryService.start({ feed, dataDir: config.dataDir, databaseUrl: config.history.databaseUrl, log: log.child({ component: 'history' }) });
 }
 
 async function announce(config: AppConfig, address: string): Promise<void> {

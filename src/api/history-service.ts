@@ -15,26 +15,40 @@ import { HistoryWriter, type HistoryWriterLog, type HistoryWriterOptions, type H
 import { openHistoryStore } from '../history/open-store.js';
 import { PgHistoryStore, type PgStoreLog } from '../history/pg-store.js';
 import type { HistoryBatch, HistoryStore } from '../history/types.js';
-import { Sequencer } from '../sequencer/sequencer.js';
-import type { EngineEvent } from '../engine/events.js';
+import type { Sequencer } from '../sequencer/sequencer.js';
+import type { EventListener } from './backend.js';
 import type { MarketCatalogue } from '../engine/market.js';
 import type { CatchUpSource } from '../history/catch-up.js';
 
 /**
- * Where the writer's events come from when they are not the sequencer's (Redis mode: the merged event
- * streams, and catch-up from them).
+ * Where the writer's durable events come from: the sequencer's group commits (journalHistoryFeed), or
+ * in Redis mode the merged event streams (RedisBackend.historyFeed).
  */
 export interface HistoryFeed {
   readonly catalogue: MarketCatalogue;
-  /** the last command whose events the feed has delivered */
-  readonly lastSeq: number;
-  onDurable(listener: (seq: number, events: readonly EngineEvent[]) => void): () => void;
-  readonly catchUp: CatchUpSource;
+  /** the last command whose events are durable and delivered */
+  readonly durableSeq: number;
+  onDurable(listener: EventListener): () => void;
+  /** where a writer that fell behind gets the events again; absent: the journal in the data dir */
+  readonly catchUp?: CatchUpSource;
+  /** registers what the writer may still have to read, so pruning keeps it (the journal's files) */
+  retain?(from: () => number): () => void;
+}
+
+/** The sequencer as the history's feed: catch-up replays its journal, which pruning keeps for it. */
+export function journalHistoryFeed(sequencer: Sequencer): HistoryFeed {
+  return {
+    catalogue: sequencer.engine.catalogue,
+    get durableSeq() {
+      return sequencer.durableSeq;
+    },
+    onDurable: (listener) => sequencer.onDurable(listener),
+    retain: (from) => sequencer.retain(from),
+  };
 }
 
 export interface HistoryServiceOptions {
-  /** the journaled engine's sequencer, or another feed of durable events */
-  readonly sequencer: Sequencer | HistoryFeed;
+  readonly feed: HistoryFeed;
   readonly dataDir: string;
   /** null: SQLite in dataDir */
   readonly databaseUrl: string | null;
@@ -116,7 +130,7 @@ export class HistoryService {
    * use, so a database that is down at start only delays the history), subscribes and starts the writer.
    */
   static async start(options: HistoryServiceOptions): Promise<HistoryService> {
-    const { sequencer } = options;
+    const { feed } = options;
     let store = options.store;
     let pool: pg.Pool | null = null;
     if (store === undefined && options.databaseUrl !== null && options.databaseUrl !== '') {
@@ -126,23 +140,21 @@ export class HistoryService {
     }
     store ??= await openHistoryStore({ databaseUrl: null, dataDir: options.dataDir });
     const counting = new CountingStore(store, pool);
-    const journaled = sequencer instanceof Sequencer;
-    const catalogue = journaled ? sequencer.engine.catalogue : sequencer.catalogue;
     const writer = new HistoryWriter({
       ...options.writer,
       store: counting,
-      markets: catalogue,
+      markets: feed.catalogue,
       dataDir: options.dataDir,
-      catchUpSource: journaled ? undefined : sequencer.catchUp,
-      durableSeq: journaled ? () => sequencer.durableSeq : () => sequencer.lastSeq,
+      catchUpSource: feed.catchUp,
+      durableSeq: () => feed.durableSeq,
       log: options.log,
     });
     // before the first command: every durable command after the stored progress reaches the writer,
     // either live or regenerated from the journal (which pruning now keeps for it) or the streams
-    const unsubscribe = sequencer.onDurable(writer.listener);
-    const unretain = journaled ? sequencer.retain(() => writer.retainFrom()) : () => {};
+    const unsubscribe = feed.onDurable(writer.listener);
+    const unretain = feed.retain?.(() => writer.retainFrom()) ?? (() => {});
     writer.start();
-    return new HistoryService(counting, writer, new HistoryFormatter(catalogue), () => {
+    return new HistoryService(counting, writer, new HistoryFormatter(feed.catalogue), () => {
       unsubscribe();
       unretain();
     });

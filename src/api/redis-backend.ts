@@ -91,7 +91,7 @@ export class RedisBackend implements Backend {
     const { engine, feed } = this;
     return {
       catalogue: engine.catalogue,
-      get lastSeq() {
+      get durableSeq() {
         return feed.lastSeq;
       },
       onDurable: (listener) => feed.onDurable(listener),

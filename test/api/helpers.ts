@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocket } from 'ws';
 import { buildApp } from '../../src/api/app.js';
 import { signToken, type Scope } from '../../src/api/auth.js';
-import { HistoryService, type HistoryServiceOptions } from '../../src/api/history-service.js';
+import { HistoryService, journalHistoryFeed, type HistoryServiceOptions } from '../../src/api/history-service.js';
 import { configFor, type AppConfig } from '../../src/config/config.js';
 import type { MarketConfig } from '../../src/engine/market.js';
 import type { HistoryStore } from '../../src/history/types.js';
@@ -64,7 +64,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     ...options.sequencer,
   });
   const history = await HistoryService.start({
-    sequencer,
+    feed: journalHistoryFeed(sequencer),
     dataDir,
     databaseUrl: config.history.databaseUrl,
     store: options.historyStore,
