@@ -23,7 +23,7 @@ local FEES = 'fees'
 local K_S, ABASE, MAXLEN
 local WF, WR, WK, NW = {}, {}, {}, 0
 local CT, USER, SUP, SUPD
-local BALS, NB, TB, ORD, ORDLIST, TM, OUT
+local BALS, TB, ORD, ORDLIST, TM, OUT
 local TID0, NTRADE
 
 -- field-name prefixes per asset index (pure caches: Lua formats a number in a concatenation slowly)
@@ -177,21 +177,23 @@ local function touchMarket(M)
   end
 end
 
--- balances: a record per (user, asset), from the fields a<ai>:<user> and l<ai>:<user>; few per
--- command, so found by a linear search
+-- balances: a record per (user, asset), from the fields a<ai>:<user> and l<ai>:<user>; found by user
+-- (an interned string: one pointer-keyed lookup) then asset index
 local function findBal(user, ai)
-  for i = 1, NB do
-    local r = BALS[i]
-    if r.u == user and r.ai == ai then return r end
-  end
-  return nil
+  local u = BALS[user]
+  if u == nil then return nil end
+  return u[ai]
 end
 local function wantBal(user, ai)
-  local r = findBal(user, ai)
+  local u = BALS[user]
+  if u == nil then
+    u = {}
+    BALS[user] = u
+  end
+  local r = u[ai]
   if r == nil then
     r = { u = user, ai = ai, fa = APFX[ai] .. user, fl = LPFX[ai] .. user, a = 0, l = 0, t = false, ok = false }
-    NB = NB + 1
-    BALS[NB] = r
+    u[ai] = r
     want(r, 'a', r.fa)
     want(r, 'l', r.fl)
   end

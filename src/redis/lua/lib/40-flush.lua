@@ -106,7 +106,7 @@ local function flushLevels(M, list, side)
     if lv.delta == 0 then
       total = tonumber(call('HGET', M.k.lt, f)) or 0
     else
-      total = call('HINCRBY', M.k.lt, f, lv.delta)
+      total = call('HINCRBY', M.k.lt, f, fmt('%d', lv.delta))
       if total == 0 then
         call('HDEL', M.k.lt, f)
         call('ZREM', kl, fmt('%d', lv.price))
@@ -127,7 +127,7 @@ local function finishCommand(stream, kind, command)
   local nh = 0
   local function put(f, v)
     hs[nh + 1] = f
-    hs[nh + 2] = v
+    hs[nh + 2] = fmt('%d', v)
     nh = nh + 2
   end
   OUT[#OUT + 1] = fmt(' W%d', #TB)
@@ -167,7 +167,7 @@ local function finishCommand(stream, kind, command)
   put('cmd', n)
   callChunked('HSET', K_S, hs, 2)
   local reply = tconcat(OUT)
-  call('XADD', stream, 'MAXLEN', '~', MAXLEN, '*', 'n', n, kind, command, 'r', reply)
+  call('XADD', stream, 'MAXLEN', '~', MAXLEN, '*', 'n', fmt('%d', n), kind, command, 'r', reply)
   return reply
 end
 
@@ -184,7 +184,7 @@ local function begin(keys, args)
   NW = 0
   CT = { oid = 0, tid = 0, cmd = 0, nacct = 0, ok = false, oidChanged = false }
   USER, SUP, SUPD = nil, {}, {}
-  BALS, NB, TB = { nil, nil, nil, nil, nil, nil, nil, nil }, 0, { nil, nil, nil, nil, nil, nil, nil, nil }
+  BALS, TB = {}, { nil, nil, nil, nil, nil, nil, nil, nil }
   ORD, ORDLIST, TM = {}, {}, {}
   OUT = { '', nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil }
   TID0, NTRADE = nil, 0
