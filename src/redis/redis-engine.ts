@@ -13,7 +13,8 @@ import type { EngineEvent, OrderView } from '../engine/events.js';
 import { hashString } from '../engine/hash.js';
 import { buildCatalogue, type MarketCatalogue, type MarketConfig } from '../engine/market.js';
 import { SNAPSHOT_VERSION, type EngineSnapshot, type RestingOrderRecord } from '../engine/snapshot.js';
-import { buildLayout, planCommand, timeText, type Layout, type ScriptName } from './command-args.js';
+import { buildLayout, planCommand, timeText, type Layout } from './command-args.js';
+import { CommandBatcher, type BatchCounters } from './command-batcher.js';
 import { accountKeys, checkPrefix, marketKeys, orderKey, userOrdersKey, type Keyspace, type MarketKeys } from './keys.js';
 import { checkPersistence } from './persistence.js';
 import type { ExecuteResult } from './reply.js';
@@ -41,12 +42,17 @@ export interface RedisEngineOptions {
   readonly onWarning?: (message: string) => void;
   /** told about each connection error of a client the engine made (it keeps reconnecting) */
   readonly onConnectionError?: (err: Error) => void;
+  /**
+   * most commands sent in one FCALL when callers have several in flight (command-batcher.ts);
+   * default 64, 1 sends every command alone
+   */
+  readonly maxBatch?: number;
 }
 
 const NO_EVENTS: EngineEvent[] = [];
 
 /** ioredis has FCALL with a Buffer reply at run time (every command has a `…Buffer` twin) but does not type it. */
-type BufferCalls = { fcallBuffer(fn: string, numKeys: number, ...args: Array<string | number>): Promise<Buffer> };
+type BufferCalls = { fcallBuffer(fn: string, numKeys: number, ...args: Array<string | number>): Promise<Buffer | Buffer[]> };
 
 /** The client options the backend needs: fail fast, reconnect forever, never resend a script. */
 export function redisClientOptions(commandTimeoutMs = 5000): RedisOptions {
@@ -70,6 +76,7 @@ export class RedisEngine {
   private gate: Promise<void> | null = null;
   private loading: Promise<void> | null = null;
   private readonly onReady = (): void => void this.reload().catch(() => {});
+  private readonly batcher: CommandBatcher;
 
   private constructor(
     readonly redis: Redis,
@@ -77,9 +84,11 @@ export class RedisEngine {
     catalogue: MarketCatalogue,
     readonly keyspace: Keyspace,
     streamMaxLen: number,
+    maxBatch: number,
   ) {
     this.catalogue = catalogue;
     this.layout = buildLayout(catalogue, accountKeys(keyspace), (pair) => marketKeys(keyspace, pair), streamMaxLen);
+    this.batcher = new CommandBatcher(this.layout.allKeys, (fn, keys, args) => this.run(fn, keys, args), maxBatch);
   }
 
   /** Connects (unless given a client), registers the scripts and creates the state once. */
@@ -100,7 +109,7 @@ export class RedisEngine {
         throw new RedisUnavailableError(`cannot connect to Redis: ${(err as Error).message}`, 'not_applied', { cause: err });
       }
     }
-    const engine = new RedisEngine(client, owns, catalogue, { prefix, singleSlot: options.singleSlot ?? false }, options.streamMaxLen ?? 100_000);
+    const engine = new RedisEngine(client, owns, catalogue, { prefix, singleSlot: options.singleSlot ?? false }, options.streamMaxLen ?? 100_000, options.maxBatch ?? 64);
     try {
       await ensureLibrary(client);
       await engine.init();
@@ -125,6 +134,11 @@ export class RedisEngine {
     await this.redis.fcall(FUNCTIONS.init, keys.length, ...keys, ...args);
   }
 
+  /** FCALLs sent for commands so far and the commands they carried (command-batcher.ts). */
+  get batching(): Readonly<BatchCounters> {
+    return this.batcher.counters;
+  }
+
   /** Runs one command atomically; its result and events equal the in-memory Engine's. */
   async execute(cmd: Command): Promise<ExecuteResult> {
     const plan = planCommand(this.layout, cmd);
@@ -134,7 +148,7 @@ export class RedisEngine {
       case 'done':
         return { result: plan.result, events: NO_EVENTS };
       case 'script':
-        return plan.decoder.decode(await this.run(plan.script, plan.keys, plan.args));
+        return plan.decoder.decode(await this.batcher.submit(plan.script, plan.keys, plan.args));
     }
   }
 
@@ -144,9 +158,8 @@ export class RedisEngine {
    * this engine was sent after it (commands arriving meanwhile wait for the reload), so a resend can
    * never run behind a later command. Otherwise the command fails as not applied (UNAVAILABLE).
    */
-  private async run(script: ScriptName, keys: readonly string[], args: Array<string | number>): Promise<Buffer> {
+  private async run(fn: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<Buffer | Buffer[]> {
     while (this.gate !== null) await this.gate;
-    const fn = FUNCTIONS[script];
     const n = ++this.sent;
     try {
       return await this.send(fn, keys, args);
@@ -170,7 +183,7 @@ export class RedisEngine {
   }
 
   /** One FCALL with a Buffer reply; connection failures become RedisUnavailableError (as call()). */
-  private async send(fn: string, keys: readonly string[], args: Array<string | number>): Promise<Buffer> {
+  private async send(fn: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<Buffer | Buffer[]> {
     if (this.redis.status !== 'ready') throw new RedisUnavailableError(`Redis is ${this.redis.status}`, 'not_applied');
     try {
       return await (this.redis as unknown as BufferCalls).fcallBuffer(fn, keys.length, ...keys, ...args);

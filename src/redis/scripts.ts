@@ -37,8 +37,11 @@ export const FUNCTIONS = {
   init: 'hooats_init',
   read_depth: 'hooats_read_depth',
   noop_hset: 'hooats_noop_hset',
+  batch: 'hooats_batch',
 } as const;
 
+/** Functions with no file of their own: `batch` runs several commands (lib/50-batch.lua). */
+const GENERATED = new Set(['batch']);
 /** Files that do not use the library (no begin(), own KEYS/ARGV). */
 const STANDALONE = new Set(['init', 'read_depth', 'noop_hset']);
 /** Functions that only read (FCALL_RO is allowed on them, and on replicas). */
@@ -77,7 +80,8 @@ export function librarySource(): LibrarySource {
   const parts: string[] = [`#!lua name=${LIBRARY_NAME}`, 'local LIB = nil', 'local function setup()', 'local KEYS, ARGV = {}, {}', lib];
   const registrations: string[] = [];
   const exported: string[] = [];
-  const known = new Map<string, string>(Object.entries(FUNCTIONS));
+  const known = new Map<string, string>(Object.entries(FUNCTIONS).filter(([name]) => !GENERATED.has(name)));
+  const batched: string[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua')).sort()) {
     const name = file.slice(0, -4);
     const fn = known.get(name);
@@ -86,6 +90,7 @@ export function librarySource(): LibrarySource {
     const head = STANDALONE.has(name) ? `local function cmd_${name}(KEYS, ARGV)` : `local function cmd_${name}(keys, args)\nbegin(keys, args)`;
     parts.push(`-- ${file}\n${head}\n${body}\nend`);
     exported.push(`${name} = cmd_${name}`);
+    if (!STANDALONE.has(name)) batched.push(`${name} = cmd_${name}`);
     const flags = READ_ONLY.has(name) ? `, flags = { 'no-writes' }` : '';
     registrations.push(
       `redis.register_function{ function_name = '${fn}', callback = function(keys, args)\n  if LIB == nil then LIB = setup() end\n  return LIB.${name}(keys, args)\nend${flags} }`,
@@ -93,6 +98,11 @@ export function librarySource(): LibrarySource {
     known.delete(name);
   }
   if (known.size > 0) throw new Error(`missing Lua scripts: ${[...known.keys()].join(', ')}`);
+  parts.push(`local BATCHED = { ${batched.join(', ')} }`);
+  exported.push('batch = function(keys, args) return runBatch(keys, args, BATCHED) end');
+  registrations.push(
+    `redis.register_function{ function_name = '${FUNCTIONS.batch}', callback = function(keys, args)\n  if LIB == nil then LIB = setup() end\n  return LIB.batch(keys, args)\nend }`,
+  );
   parts.push(`return { ${exported.join(', ')} }\nend`, ...registrations);
   const body = parts.join('\n');
   const version = createHash('sha1').update(body).digest('hex');

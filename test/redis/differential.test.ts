@@ -4,7 +4,8 @@
  * list, and periodically depth and balances must be equal; at the end the whole state (snapshot and
  * stateHash), the Redis backend's own indexes, and the event streams (decoded, merged by command
  * number: exactly the event lists execute() returned). Commands go to Redis pipelined in windows (the
- * stream aims its cancels with the in-memory results, which must be the Redis ones anyway).
+ * stream aims its cancels with the in-memory results, which must be the Redis ones anyway); a window's
+ * commands go out together, so they run coalesced in `hooats_batch` calls.
  *
  * HOOATS_SEED=<int> replays a stream; HOOATS_REDIS_DIFF_COMMANDS=<int> changes the length of both runs.
  */
@@ -88,6 +89,9 @@ async function differential(name: string, markets: readonly MarketConfig[], comm
     assert.equal(await red.stateHash(), await mem.stateHash(), 'stateHash');
     await assertRedisIndexes(red);
     await assertStreamsHold(red, markets, returned);
+    // the windows went to Redis coalesced (command-batcher.ts): the comparison covered hooats_batch
+    const { calls, commands: sent } = red.batching;
+    assert.ok(sent > 3 * calls, `${sent} commands in ${calls} FCALLs: the windows were not batched`);
     const seconds = (performance.now() - started) / 1000;
     console.log(`redis-differential[${name}]: ${index} commands in ${seconds.toFixed(1)}s (${Math.round(index / seconds)}/s), ${mem.engine.openOrderCount()} open at the end, stateHash ${await mem.stateHash()}`);
     console.log(`outcomes: ${[...tally.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}=${n}`).join(' ')}`);
