@@ -1,9 +1,11 @@
 /**
- * npm run bench:redis — orders/s through the Redis-Lua backend (RedisEngine: one atomic script per
- * order, events XADDed to the market's stream, results and events parsed back), with many concurrent
- * clients (one connection each) and pipelining (many commands in flight per connection, ioredis
- * auto-pipelining), against the raw ceiling of a trivial EVALSHA (one HSET) measured in the same run
- * on the same connections. Also an AMM market. Needs a Redis server: REDIS_URL (default
+ * npm run bench:redis — orders/s through the Redis-Lua backend (RedisEngine: each order one atomic
+ * script run, events XADDed to the market's stream, results and events parsed back), with many
+ * concurrent clients (one connection each) and pipelining (many commands in flight per connection,
+ * ioredis auto-pipelining), against the raw ceiling of a trivial EVALSHA (one HSET) measured in the
+ * same run on the same connections. The book market runs twice: one FCALL per order, then as the
+ * engine is configured (the orders in flight coalesced into `hooats_batch` calls). Also an AMM market.
+ * It prints the CPU each call cost this process and Redis (INFO cpu), which says which side binds. Needs a Redis server: REDIS_URL (default
  * redis://127.0.0.1:6379); its keys go under a fresh prefix and are deleted afterwards.
  * The last line printed is one JSON object.
  */
@@ -46,8 +48,20 @@ function client(): Redis {
   return r;
 }
 
+/** Redis's CPU seconds so far (user + sys, from INFO cpu). */
+async function redisCpu(r: Redis): Promise<number> {
+  const info = await r.info('cpu');
+  const num = (k: string) => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)?.[1] ?? NaN);
+  return num('used_cpu_user') + num('used_cpu_sys');
+}
+
+/** CPU per completed call of the last drive(): this process's and Redis's, in microseconds. */
+const lastCpu = { clientUs: 0, redisUs: 0 };
+
 /** Runs `op(i)` with IN_FLIGHT calls in flight per client for SECONDS; returns completed calls per second. */
-async function drive(n: number, op: (client: number, i: number) => Promise<unknown>): Promise<number> {
+async function drive(n: number, op: (client: number, i: number) => Promise<unknown>, probe?: Redis): Promise<number> {
+  const redis0 = probe === undefined ? 0 : await redisCpu(probe);
+  const cpu0 = process.cpuUsage();
   let done = 0;
   let next = 0;
   const deadline = performance.now() + SECONDS * 1000;
@@ -61,14 +75,22 @@ async function drive(n: number, op: (client: number, i: number) => Promise<unkno
   const lanes: Array<Promise<void>> = [];
   for (let c = 0; c < n; c++) for (let k = 0; k < IN_FLIGHT; k++) lanes.push(lane(c));
   await Promise.all(lanes);
-  return done / ((performance.now() - started) / 1000);
+  const rate = done / ((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  lastCpu.clientUs = (cpu.user + cpu.system) / done;
+  lastCpu.redisUs = probe === undefined ? NaN : ((await redisCpu(probe)) - redis0) * 1e6 / done;
+  return rate;
 }
 
 async function main(): Promise<void> {
   const prefix = `hooats-bench:${process.pid}.${Date.now().toString(36)}:`;
   const clients = Array.from({ length: CLIENTS }, client);
   await Promise.all(clients.map((c) => c.connect()));
-  const engines = await Promise.all(clients.map((redis) => RedisEngine.open({ redis, markets: [BOOK, POOLED], prefix })));
+  const MAX_BATCH = process.env.BENCH_MAX_BATCH === undefined ? undefined : Number(process.env.BENCH_MAX_BATCH);
+  // the engines as configured (commands in flight coalesced, command-batcher.ts), and the same on the
+  // same connections sending one FCALL per order, for comparison
+  const engines = await Promise.all(clients.map((redis) => RedisEngine.open({ redis, markets: [BOOK, POOLED], prefix, maxBatch: MAX_BATCH })));
+  const singles = await Promise.all(clients.map((redis) => RedisEngine.open({ redis, markets: [BOOK, POOLED], prefix, maxBatch: 1 })));
   try {
     const e0 = engines[0];
     for (let u = 0; u < USERS; u++) {
@@ -94,24 +116,39 @@ async function main(): Promise<void> {
     await drive(CLIENTS, evalsha);
     await drive(CLIENTS, fcall);
 
-    const rawEvalsha = await drive(CLIENTS, evalsha);
+    const rawEvalsha = await drive(CLIENTS, evalsha, clients[0]);
+    const cpuEvalsha = { ...lastCpu };
     console.log(`raw EVALSHA (one HSET):  ${Math.round(rawEvalsha)} calls/s  (${CLIENTS} clients × ${IN_FLIGHT} in flight)`);
-    const rawFcall = await drive(CLIENTS, fcall);
+    const rawFcall = await drive(CLIENTS, fcall, clients[0]);
+    const cpuFcall = { ...lastCpu };
     console.log(`raw FCALL (one HSET):    ${Math.round(rawFcall)} calls/s`);
     // the ratio is taken against the higher of the two ceilings
     const raw = Math.max(rawEvalsha, rawFcall);
     let bookErrors = 0;
+    const single = await drive(CLIENTS, async (c, i) => {
+      const { result } = await singles[c].execute(stream[i % stream.length]);
+      if (!result.ok) bookErrors++;
+    }, clients[0]);
+    const cpuSingle = { ...lastCpu };
+    console.log(`orders via Lua (book), one FCALL per order: ${Math.round(single)} orders/s  (ratio ${(single / raw).toFixed(2)} of raw)`);
+    const calls0 = engines.reduce((n, e) => n + e.batching.calls, 0);
+    const commands0 = engines.reduce((n, e) => n + e.batching.commands, 0);
     const book = await drive(CLIENTS, async (c, i) => {
       const { result } = await engines[c].execute(stream[i % stream.length]);
       if (!result.ok) bookErrors++;
-    });
+    }, clients[0]);
+    const cpuBook = { ...lastCpu };
+    const perCall = (engines.reduce((n, e) => n + e.batching.commands, 0) - commands0) / (engines.reduce((n, e) => n + e.batching.calls, 0) - calls0);
     const depth = await e0.depth('IDX-USDC');
     const open = await e0.openOrderCount();
-    console.log(`orders via Lua (book):   ${Math.round(book)} orders/s  (ratio ${(book / raw).toFixed(2)} of raw; ${bookErrors} rejected; ${open} open orders, ${depth!.bids.length + depth!.asks.length} levels at the end)`);
+    console.log(`orders via Lua (book), coalesced: ${Math.round(book)} orders/s  (ratio ${(book / raw).toFixed(2)} of raw; ${perCall.toFixed(1)} orders per FCALL; ${bookErrors} rejected; ${open} open orders, ${depth!.bids.length + depth!.asks.length} levels at the end)`);
     const amm = await drive(CLIENTS, async (c, i) => {
       await engines[c].execute(ammStream[i % ammStream.length]);
-    });
+    }, clients[0]);
+    const cpuAmm = { ...lastCpu };
     console.log(`orders via Lua (AMM):    ${Math.round(amm)} orders/s  (book + Uniswap-V2 pool routing, bigint math in Lua)`);
+    const us = (c: typeof lastCpu) => `client ${c.clientUs.toFixed(1)} µs, Redis ${c.redisUs.toFixed(1)} µs`;
+    console.log(`CPU per call: EVALSHA ${us(cpuEvalsha)}; FCALL ${us(cpuFcall)}; book order alone ${us(cpuSingle)}; book order coalesced ${us(cpuBook)}; AMM order ${us(cpuAmm)}`);
     const info = await clients[0].info('server');
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
     console.log(
@@ -125,7 +162,13 @@ async function main(): Promise<void> {
         rawFcallPerSec: Math.round(rawFcall),
         ordersPerSec: Math.round(book),
         ratioToRaw: Number((book / raw).toFixed(3)),
+        ordersPerFcall: Number(perCall.toFixed(1)),
+        unbatchedOrdersPerSec: Math.round(single),
+        unbatchedRatioToRaw: Number((single / raw).toFixed(3)),
         ammOrdersPerSec: Math.round(amm),
+        cpuUsPerOrder: { client: Number(cpuBook.clientUs.toFixed(1)), redis: Number(cpuBook.redisUs.toFixed(1)) },
+        cpuUsPerUnbatchedOrder: { client: Number(cpuSingle.clientUs.toFixed(1)), redis: Number(cpuSingle.redisUs.toFixed(1)) },
+        cpuUsPerRawCall: { client: Number(cpuFcall.clientUs.toFixed(1)), redis: Number(cpuFcall.redisUs.toFixed(1)) },
         targets: { ordersPerSec: 40_000, ratioToRaw: 0.5 },
         meetsTargets: book >= 40_000 && book / raw >= 0.5,
       }),
