@@ -71,6 +71,9 @@ export class PrometheusMetrics {
     journal('hooats_journal_fsyncs_total', 'fdatasync calls on journal segments', () => backend.counters().journalFsyncs ?? 0);
     journal('hooats_journal_flushes_total', 'Journal group commits', () => backend.counters().journalFlushes ?? 0);
     journal('hooats_journal_bytes_total', 'Bytes written to the journal', () => backend.counters().journalBytes ?? 0);
+    // Redis mode: commands coalesce into fewer FCALLs when callers have several in flight
+    journal('hooats_redis_calls_total', 'FCALLs sent to Redis for commands', () => backend.counters().redisCalls ?? 0);
+    journal('hooats_redis_commands_total', 'Commands sent to Redis (several per FCALL when coalesced)', () => backend.counters().redisCommands ?? 0);
     new Gauge({
       name: 'hooats_journal_durable_seq',
       help: 'Last durable command sequence number',

@@ -139,7 +139,8 @@ export class RedisBackend implements Backend {
   }
 
   counters(): Record<string, number> {
-    return {};
+    const { calls, commands } = this.engine.batching;
+    return { redisCalls: calls, redisCommands: commands };
   }
 
   async close(): Promise<void> {

@@ -200,4 +200,13 @@ describe('two server processes on one Redis (HOOATS_STORE=redis)', { skip: redis
     assert.equal(r.body.store, 'redis');
     assert.equal(r.body.redis.status, 'ready');
   });
+
+  it('counts the FCALLs and the commands they carried in /metrics (a batch goes out coalesced)', async () => {
+    const text = await (await fetch(`${servers[0].url}/metrics`)).text();
+    const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    const calls = value('hooats_redis_calls_total');
+    const commands = value('hooats_redis_commands_total');
+    assert.ok(calls > 0, `hooats_redis_calls_total ${calls}`);
+    assert.ok(commands > calls, `${commands} commands in ${calls} FCALLs: the batches were not coalesced`);
+  });
 });
