@@ -12,7 +12,8 @@
  * clients wait for each durable answer, so enough must be in flight to cover an fsync (~3 ms here).
  * Knobs for investigation: BENCH_ONLY=raw-http,http,batch,raw-ws,ws; BENCH_PROFILE=1 (--cpu-prof of each
  * HOOATS server into .bench-tmp/profiles); BENCH_FSYNC=none (separates fsync latency from CPU cost);
- * BENCH_NODE_FLAGS (extra node flags for the children).
+ * BENCH_NODE_FLAGS (extra node flags for the children); BENCH_STORE=redis (the HOOATS server on the
+ * Redis backend at REDIS_URL instead of the journal) with BENCH_REDIS_MAX_BATCH (its coalescing).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -85,8 +86,9 @@ async function runServer(kind: ServerKind): Promise<void> {
     return;
   }
   const { configFor } = await import('../src/config/config.js');
-  const { Sequencer } = await import('../src/sequencer/sequencer.js');
   const { buildApp } = await import('../src/api/app.js');
+  if (process.env.BENCH_STORE === 'redis') return runRedisServer(configFor({ HOOATS_JWT_SECRET: SECRET, HOOATS_RATE_LIMIT_PER_SEC: '100000000' }), buildApp);
+  const { Sequencer } = await import('../src/sequencer/sequencer.js');
   mkdirSync('.bench-tmp', { recursive: true });
   const dataDir = mkdtempSync(join('.bench-tmp', 'api-'));
   const config = configFor({ HOOATS_JWT_SECRET: SECRET, HOOATS_DATA_DIR: dataDir, HOOATS_FSYNC: process.env.BENCH_FSYNC ?? 'batched', HOOATS_RATE_LIMIT_PER_SEC: '100000000' });
@@ -105,6 +107,37 @@ async function runServer(kind: ServerKind): Promise<void> {
       rmSync(dataDir, { recursive: true, force: true });
       process.exit(0);
     });
+  });
+  const cpuAtListen = process.cpuUsage();
+  process.send!({ port: (app.server.address() as AddressInfo).port });
+}
+
+/**
+ * BENCH_STORE=redis: the server on the Redis backend (REDIS_URL, a fresh key prefix deleted at the
+ * end; BENCH_REDIS_MAX_BATCH sets the coalescing). Its report has the same shape as the journal's:
+ * commands (FCALL'd), the FCALLs that carried them, and the server's CPU per command.
+ */
+async function runRedisServer(config: import('../src/config/config.js').AppConfig, buildApp: typeof import('../src/api/app.js').buildApp): Promise<void> {
+  const { RedisBackend } = await import('../src/api/redis-backend.js');
+  const quiet = { warn: () => {}, error: (obj: object, msg: string) => console.error(msg, obj) };
+  const maxBatch = process.env.BENCH_REDIS_MAX_BATCH === undefined ? undefined : Number(process.env.BENCH_REDIS_MAX_BATCH);
+  const backend = await RedisBackend.open({
+    url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    prefix: `hooats-bench-api:${process.pid}.${Date.now().toString(36)}:`,
+    markets: config.markets,
+    maxBatch,
+    log: quiet,
+  });
+  const app = buildApp({ backend }, config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  process.on('SIGTERM', async () => {
+    await app.close();
+    const { user, system } = process.cpuUsage(cpuAtListen);
+    const { calls, commands } = backend.engine.batching;
+    const cpuUsPerCommand = Math.round(((user + system) / Math.max(1, commands)) * 100) / 100;
+    await backend.engine.destroy();
+    await backend.close();
+    process.send!({ journal: { commands, fcalls: calls, cpuUsPerCommand } }, () => process.exit(0));
   });
   const cpuAtListen = process.cpuUsage();
   process.send!({ port: (app.server.address() as AddressInfo).port });

@@ -24,6 +24,8 @@ export interface RedisBackendOptions {
   readonly markets: readonly MarketConfig[];
   readonly prefix?: string;
   readonly now?: () => number;
+  /** most commands per FCALL when requests are in flight together (RedisEngineOptions.maxBatch) */
+  readonly maxBatch?: number;
   /** persistence warnings, connection errors, stream gaps */
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
@@ -52,6 +54,7 @@ export class RedisBackend implements Backend {
       url: options.url,
       markets: options.markets,
       prefix: options.prefix,
+      maxBatch: options.maxBatch,
       onWarning: (message) => log.warn({ store: 'redis' }, message),
       onConnectionError: (err) => log.warn({ err: err.message }, 'Redis connection error (reconnecting)'),
     });

@@ -1,7 +1,8 @@
 /**
  * Coalesces the commands a process has in flight into one FCALL of `hooats_batch` (lib/50-batch.lua):
- * the commands handed over in one turn of the event loop (up to `maxBatch`) go out together at the
- * next tick, in the order they came, and each still runs as its own atomic command inside Redis. This
+ * the commands handed over in one turn of the event loop (up to `maxBatch`) go out together once its
+ * I/O callbacks have run (setImmediate: the requests that arrived together, not only the commands of
+ * one callback), in the order they came, and each still runs as its own atomic command inside Redis. This
  * is pipelining one level down: one call, one reply and one script start for many commands instead of
  * one each, which is most of what a simple command costs the client and a good part of what it costs
  * Redis. A lone command goes out as its own FCALL, as before.
@@ -67,7 +68,7 @@ export class CommandBatcher {
       if (this.queue.length >= this.maxBatch) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
-        process.nextTick(this.onTick);
+        setImmediate(this.onTick);
       }
     });
   }
