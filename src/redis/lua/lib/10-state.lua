@@ -22,8 +22,11 @@ local FEES = 'fees'
 
 local K_S, ABASE, MAXLEN
 local WF, WR, WK, NW = {}, {}, {}, 0
-local CT, USER, SUP, SUPD
-local BALS, TB, ORD, ORDLIST, TM, OUT
+local CT = { oid = 0, tid = 0, cmd = 0, nacct = 0, ok = false, oidChanged = false }
+local USER
+local SUP, SUPD = {}, {}
+local BALS, ORD
+local TB, ORDLIST, TM, OUT = {}, {}, {}, {}
 local TID0, NTRADE
 
 -- field-name prefixes per asset index (pure caches: Lua formats a number in a concatenation slowly)
@@ -152,13 +155,37 @@ local function keynames(key)
   return k
 end
 
--- the command's view of a market: its spec, book cursors, touched levels, pool and sequence
+-- Tables are reused from call to call where a command needs a fresh one of the same shape: in Redis's
+-- Lua, allocating (and later collecting) a table costs about as much as a redis.call, so the
+-- containers below are emptied by begin() / openMarket() instead of made anew. Nothing they held
+-- survives: every field a command reads is set again first.
+local function clearMap(t)
+  for k in pairs(t) do t[k] = nil end
+end
+local function clearList(t)
+  for i = #t, 1, -1 do t[i] = nil end
+end
+
+-- the command's view of a market: its spec, book cursors, touched levels, pool and sequence; one view
+-- per market hash, reset when a command opens it (a command opens each market once)
+local VIEWS = {}
 local function openMarket(S, key)
-  local M = {
-    S = S, k = keynames(key), mi = S.mi, bi = S.bi, qi = S.qi, bpl = S.bpl, qptl = S.qptl, mk = S.mk, tk = S.tk,
-    amm = S.amm, pf = S.pf, pb = 0, pq = 0, seq = 0, ok = false, touched = false, poolTouched = false,
-    lv = { [0] = {}, [1] = {} }, tb = {}, ta = {}, cur = {},
-  }
+  local M = VIEWS[key]
+  if M == nil or M.S ~= S then
+    M = {
+      S = S, k = keynames(key), mi = S.mi, bi = S.bi, qi = S.qi, bpl = S.bpl, qptl = S.qptl, mk = S.mk, tk = S.tk,
+      amm = S.amm, pf = S.pf, pb = 0, pq = 0, seq = 0, ok = false, touched = false, poolTouched = false,
+      lv = { [0] = {}, [1] = {} }, tb = {}, ta = {}, cur = {},
+    }
+    VIEWS[key] = M
+  else
+    M.pb, M.pq, M.seq, M.ok, M.touched, M.poolTouched = 0, 0, 0, false, false, false
+    clearMap(M.lv[0])
+    clearMap(M.lv[1])
+    clearList(M.tb)
+    clearList(M.ta)
+    M.cur[0], M.cur[1] = nil, nil
+  end
   want(M, 'seq', S.fseq)
   if S.amm then
     want(M, 'pb', S.fpb)

@@ -122,14 +122,15 @@ end
 -- each), then per changed market its pool (` P<market> <base> <quote>`) and its book diff
 -- (` K<market> <seq> <bid levels> <ask levels>` then ` <price> <total>` each); then every write, and
 -- the reply as one stream entry {n, <kind>, <command>, r, <reply>}. Returns the reply.
+local HS, NH = {}, 0
+local function put(f, v)
+  HS[NH + 1] = f
+  HS[NH + 2] = fmt('%d', v)
+  NH = NH + 2
+end
 local function finishCommand(stream, kind, command)
-  local hs = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil }
-  local nh = 0
-  local function put(f, v)
-    hs[nh + 1] = f
-    hs[nh + 2] = fmt('%d', v)
-    nh = nh + 2
-  end
+  clearList(HS)
+  NH = 0
   OUT[#OUT + 1] = fmt(' W%d', #TB)
   for i = 1, #TB do
     local r = TB[i]
@@ -165,7 +166,7 @@ local function finishCommand(stream, kind, command)
   for i = 1, #SUPD do put(SUPD[i].f, SUPD[i].v) end
   local n = CT.cmd + 1
   put('cmd', n)
-  callChunked('HSET', K_S, hs, 2)
+  callChunked('HSET', K_S, HS, 2)
   local reply = tconcat(OUT)
   call('XADD', stream, 'MAXLEN', '~', MAXLEN, '*', 'n', fmt('%d', n), kind, command, 'r', reply)
   return reply
@@ -182,10 +183,16 @@ local function begin(keys, args)
   end
   MAXLEN = args[1]
   NW = 0
-  CT = { oid = 0, tid = 0, cmd = 0, nacct = 0, ok = false, oidChanged = false }
-  USER, SUP, SUPD = nil, {}, {}
-  BALS, TB = {}, { nil, nil, nil, nil, nil, nil, nil, nil }
-  ORD, ORDLIST, TM = {}, {}, {}
-  OUT = { '', nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil }
+  CT.oid, CT.tid, CT.cmd, CT.nacct, CT.ok, CT.oidChanged = 0, 0, 0, 0, false, false
+  USER = nil
+  clearMap(SUP)
+  clearList(SUPD)
+  BALS = {}
+  clearList(TB)
+  ORD = {}
+  clearList(ORDLIST)
+  clearList(TM)
+  clearList(OUT)
+  OUT[1] = ''
   TID0, NTRADE = nil, 0
 end
