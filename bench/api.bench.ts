@@ -10,7 +10,9 @@
  * BENCH_SECONDS (default 3) per scenario, BENCH_ROUNDS (default 3) alternating rounds, medians reported;
  * BENCH_CONNECTIONS (default 256) HTTP connections, BENCH_BATCH_CONNECTIONS (default 8); closed-loop
  * clients wait for each durable answer, so enough must be in flight to cover an fsync (~3 ms here).
- * Knobs for investigation: BENCH_ONLY=raw-http,http,batch,raw-ws,ws; BENCH_PROFILE=1 (--cpu-prof of each
+ * The batch endpoint is compared with its own ceiling in the same round: the same orders straight into
+ * the sequencer in one process ("core": engine with events and journal, no HTTP/JSON).
+ * Knobs for investigation: BENCH_ONLY=raw-http,http,core,batch,raw-ws,ws; BENCH_PROFILE=1 (--cpu-prof of each
  * HOOATS server into .bench-tmp/profiles); BENCH_FSYNC=none (separates fsync latency from CPU cost);
  * BENCH_NODE_FLAGS (extra node flags for the children); BENCH_STORE=redis (the HOOATS server on the
  * Redis backend at REDIS_URL instead of the journal) with BENCH_REDIS_MAX_BATCH (its coalescing).
@@ -141,6 +143,66 @@ async function runRedisServer(config: import('../src/config/config.js').AppConfi
   });
   const cpuAtListen = process.cpuUsage();
   process.send!({ port: (app.server.address() as AddressInfo).port });
+}
+
+// ---------------------------------------------------------------- the core's ceiling (child mode "core")
+
+/**
+ * The batch endpoint's ceiling measured in the same run: the same orders (parsed once, up front)
+ * straight into the sequencer, 1000 per group commit as the batch endpoint does, with a durable
+ * listener so the engine builds its events as it does in the server. No HTTP, no JSON, no load
+ * generator: what the engine and the journal alone do on this machine now.
+ */
+async function runCore(): Promise<{ ops: number; seconds: number }> {
+  const { configFor } = await import('../src/config/config.js');
+  const { Sequencer } = await import('../src/sequencer/sequencer.js');
+  const { Markets } = await import('../src/api/markets.js');
+  const { toPlaceOrder } = await import('../src/api/order-request.js');
+  mkdirSync('.bench-tmp', { recursive: true });
+  const dataDir = mkdtempSync(join('.bench-tmp', 'core-'));
+  const config = configFor({ HOOATS_JWT_SECRET: SECRET, HOOATS_DATA_DIR: dataDir, HOOATS_FSYNC: process.env.BENCH_FSYNC ?? 'batched' });
+  const sequencer = await Sequencer.open({ markets: config.markets, dataDir, fsyncMode: config.fsyncMode });
+  try {
+    sequencer.onDurable(() => {});
+    const markets = new Markets(sequencer.engine.catalogue);
+    for (let u = 0; u < USERS; u++) {
+      for (const asset of ['USDC', 'HYPERINDEX']) sequencer.execute({ type: 'deposit', userId: `bench${u}`, asset, amount: 2 ** 45 });
+    }
+    const ring = Array.from({ length: 64 * BATCH_SIZE }, (_, i) => {
+      const cmd = toPlaceOrder(markets, `bench${Math.floor(i / BATCH_SIZE) % USERS}`, order(i) as never);
+      if (cmd instanceof Error) throw cmd;
+      return cmd;
+    });
+    let ops = 0;
+    let rejected = 0;
+    const group = async (b: number) => {
+      let last = 0;
+      for (let i = b; i < b + BATCH_SIZE; i++) {
+        const executed = sequencer.execute(ring[i % ring.length]);
+        if (!executed.result.ok) rejected++;
+        if (executed.ackAfter > last) last = executed.ackAfter;
+      }
+      await sequencer.whenDurable(last);
+    };
+    let next = 0;
+    const until = async (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        await group(next);
+        next += BATCH_SIZE;
+        ops += BATCH_SIZE;
+      }
+    };
+    await until(WARMUP_S * 1000);
+    ops = 0;
+    const t0 = performance.now();
+    await until(SECONDS * 1000);
+    if (rejected > 0) throw new Error(`${rejected} orders rejected: the core's figure would not be comparable`);
+    return { ops, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await sequencer.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------- load generator (child mode "load")
@@ -293,14 +355,20 @@ async function main(): Promise<void> {
   // Other work on the machine moves every figure, so scenarios alternate over rounds and each ratio is
   // the median of per-round ratios (a raw server and HOOATS measured back to back).
   // BENCH_ONLY=http,batch,ws runs a subset (for profiling).
-  const only = (process.env.BENCH_ONLY ?? 'raw-http,http,batch,raw-ws,ws').split(',');
+  const only = (process.env.BENCH_ONLY ?? 'raw-http,http,core,batch,raw-ws,ws').split(',');
   const none = { perSec: NaN, p50: NaN, p99: NaN };
-  const runs: Record<string, Array<typeof none>> = { 'raw-http': [], http: [], batch: [], 'raw-ws': [], ws: [] };
+  const runs: Record<string, Array<typeof none>> = { 'raw-http': [], http: [], core: [], batch: [], 'raw-ws': [], ws: [] };
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`round ${round}/${ROUNDS}`);
     const run = async (name: string, go: () => Promise<typeof none>) => runs[name].push(only.includes(name) ? await go() : none);
     await run('raw-http', () => scenario('raw-http', 'http', '/', tokens));
     await run('http', () => scenario('hooats', 'http', '/api/trading/v2/orders', tokens, fundAll));
+    await run('core', async () => {
+      const r = await message<{ core: { ops: number; seconds: number } }>(child(['core', ''], false), 'core');
+      const perSec = r.core.ops / r.core.seconds;
+      console.log(`core     batch ${Math.round(perSec).toString().padStart(8)} ops/s  (the same orders straight into the sequencer: the batch endpoint's ceiling)`);
+      return { perSec, p50: NaN, p99: NaN };
+    });
     await run('batch', () => scenario('hooats', 'batch', '/api/trading/v2/batch', tokens, fundAll));
     await run('raw-ws', () => scenario('raw-ws', 'ws', '', tokens));
     await run('ws', () => scenario('hooats', 'ws', '', tokens, fundAll));
@@ -312,6 +380,8 @@ async function main(): Promise<void> {
     httpOrdersPerSec: Math.round(med('http', 'perSec')),
     httpVsRawHttp: round(ratio('http', 'raw-http')),
     batchOrdersPerSec: Math.round(med('batch', 'perSec')),
+    coreOrdersPerSec: Math.round(med('core', 'perSec')),
+    batchVsCore: round(ratio('batch', 'core')),
     wsOrdersPerSec: Math.round(med('ws', 'perSec')),
     wsVsRawWs: round(ratio('ws', 'raw-ws')),
     p50Ms: round(med('http', 'p50'), 3),
@@ -321,5 +391,6 @@ async function main(): Promise<void> {
 
 const [mode, arg] = process.argv.slice(2);
 if (mode === 'server') await runServer(arg as ServerKind);
+else if (mode === 'core') process.send!({ core: await runCore() }, () => process.exit(0));
 else if (mode === 'load') process.send!({ result: await runLoad(JSON.parse(arg) as LoadJob) }, () => process.exit(0));
 else await main();
