@@ -170,6 +170,7 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
   });
   app.addHook('onClose', async () => {
     feed.close();
+    ctx.prom.close();
   });
   return app;
 }

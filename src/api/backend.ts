@@ -60,4 +60,6 @@ export interface Backend {
   health(): Promise<BackendHealth>;
   /** Prometheus/performance counters of the store (journal flushes and fsyncs), when it has them */
   counters(): Record<string, number>;
+  /** Observes the duration in seconds of each fsync the store does (the journal's), when it does any */
+  onStoreSync?(observer: (seconds: number) => void): () => void;
 }

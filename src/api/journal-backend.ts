@@ -63,6 +63,10 @@ export class JournalBackend implements Backend {
     };
   }
 
+  onStoreSync(observer: (seconds: number) => void): () => void {
+    return this.sequencer.onJournalSync(observer);
+  }
+
   counters(): Record<string, number> {
     const { flushes, fileSyncs, bytesWritten } = this.sequencer.journalStats;
     return { journalFlushes: flushes, journalFsyncs: fileSyncs, journalBytes: bytesWritten, durableSeq: this.sequencer.durableSeq };

@@ -15,6 +15,7 @@ export class PrometheusMetrics {
   readonly registry = new Registry();
   private readonly latency: Histogram<'route'>;
   private readonly byRoute = new Map<string, { observe(v: number): void }>();
+  private readonly unobserve: Array<() => void> = [];
 
   constructor(stats: ApiStats, backend: Backend, history: HistoryService | null, defaults = true) {
     const registers = [this.registry];
@@ -70,6 +71,16 @@ export class PrometheusMetrics {
       });
     journal('hooats_journal_fsyncs_total', 'fdatasync calls on journal segments', () => backend.counters().journalFsyncs ?? 0);
     journal('hooats_journal_flushes_total', 'Journal group commits', () => backend.counters().journalFlushes ?? 0);
+    if (backend.onStoreSync !== undefined) {
+      // observed as each fsync ends (the one metric the store pushes): the durable path's floor latency
+      const fsync = new Histogram({
+        name: 'hooats_journal_fsync_seconds',
+        help: 'Duration of each fdatasync of a journal segment',
+        buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+        registers,
+      });
+      this.unobserve.push(backend.onStoreSync((seconds) => fsync.observe(seconds)));
+    }
     journal('hooats_journal_bytes_total', 'Bytes written to the journal', () => backend.counters().journalBytes ?? 0);
     // Redis mode: commands coalesce into fewer FCALLs when callers have several in flight
     journal('hooats_redis_calls_total', 'FCALLs sent to Redis for commands', () => backend.counters().redisCalls ?? 0);
@@ -100,6 +111,11 @@ export class PrometheusMetrics {
       },
     });
     if (history !== null) this.historyMetrics(history, registers);
+  }
+
+  /** Stops observing the store (the app closed; the store may live on). */
+  close(): void {
+    for (const stop of this.unobserve.splice(0)) stop();
   }
 
   private historyMetrics(history: HistoryService, registers: Registry[]): void {

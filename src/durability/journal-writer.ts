@@ -76,8 +76,12 @@ interface Waiter {
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BUFFER_BYTES = 1024 * 1024;
 
+/** Told how long each fdatasync of a segment took, in seconds (metrics). */
+export type SyncObserver = (seconds: number) => void;
+
 export class JournalWriter {
   readonly stats: JournalWriterStats = { flushes: 0, writes: 0, fileSyncs: 0, dirSyncs: 0, bytesWritten: 0 };
+  private syncObservers: SyncObserver[] = [];
   private readonly io: JournalIo;
   private readonly maxDelayMs: number;
   private readonly pending: PendingBatch;
@@ -270,10 +274,22 @@ export class JournalWriter {
     }
   }
 
+  /** Observes the duration of every segment fdatasync from now on; returns the unsubscribe. */
+  onSync(observer: SyncObserver): () => void {
+    this.syncObservers = [...this.syncObservers, observer];
+    return () => {
+      this.syncObservers = this.syncObservers.filter((o) => o !== observer);
+    };
+  }
+
   private async syncFile(): Promise<void> {
     if (this.mode === 'none') return;
-    this.stats.fileSyncs++;
+    const started = performance.now();
     await this.io.sync(this.fd);
+    // counted when done, with its duration, so fileSyncs and the observations always agree
+    this.stats.fileSyncs++;
+    const seconds = (performance.now() - started) / 1000;
+    for (const observe of this.syncObservers) observe(seconds);
   }
 
   private releaseWaiters(): void {

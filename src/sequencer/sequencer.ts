@@ -10,7 +10,7 @@ import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory } from '../durability/journal-io.js';
 import { loadLatestSnapshot, pruneSnapshots, snapshotFileName, writeSnapshot } from '../durability/snapshot-store.js';
-import { JournalWriter, type FsyncMode, type JournalIo } from '../durability/journal-writer.js';
+import { JournalWriter, type FsyncMode, type JournalIo, type SyncObserver } from '../durability/journal-writer.js';
 import { readJournal, type TornTail } from '../durability/journal-reader.js';
 import { pruneSegments } from '../durability/prune.js';
 import { reject } from '../errors.js';
@@ -172,6 +172,11 @@ export class Sequencer {
 
   get journalStats(): JournalWriter['stats'] {
     return this.journal.stats;
+  }
+
+  /** Observes how long each journal fdatasync takes, in seconds (for the metrics). */
+  onJournalSync(observer: SyncObserver): () => void {
+    return this.journal.onSync(observer);
   }
 
   /** Executes one command now; the caller answers after whenDurable(executed.ackAfter). */

@@ -9,7 +9,8 @@ const order = { pair: P, side: 'buy', type: 'limit', price: '1', amount: '1' };
 describe('operations endpoints', () => {
   let s: Server;
   before(async () => {
-    s = await startServer();
+    // fsync on (the other API tests turn it off for speed): the journal metrics count and time them
+    s = await startServer({ env: { HOOATS_FSYNC: 'batched' } });
     await fund(s, 'op', { USDC: '100' });
     const token = await s.token('op');
     for (let i = 0; i < 3; i++) await call(s, 'POST', '/api/trading/v2/orders', token, order);
@@ -41,6 +42,12 @@ describe('operations endpoints', () => {
     assert.match(text, /hooats_request_duration_seconds_bucket\{le="[\d.]+",route="POST \/api\/trading\/v2\/orders"\} \d+/);
     assert.match(text, /hooats_journal_fsyncs_total \d+/);
     assert.match(text, /hooats_journal_bytes_total [1-9]\d*/);
+    // every fsync timed: as many observations as fdatasync calls, and a non-zero total time
+    const fsyncs = Number(/^hooats_journal_fsyncs_total (\d+)$/m.exec(text)?.[1]);
+    assert.ok(fsyncs > 0, 'the orders above were fsynced');
+    assert.match(text, new RegExp(`^hooats_journal_fsync_seconds_count ${fsyncs}$`, 'm'));
+    assert.match(text, /^hooats_journal_fsync_seconds_bucket\{le="\+Inf"\} \d+$/m);
+    assert.ok(Number(/^hooats_journal_fsync_seconds_sum ([\d.e-]+)$/m.exec(text)?.[1]) > 0);
     assert.match(text, /hooats_ws_clients 0/);
     assert.match(text, /^hooats_history_lag \d+$/m);
     assert.match(text, /^hooats_history_state\{state="ok"\} [01]$/m);
