@@ -12,15 +12,13 @@ if pos == nil then error('hooats: bad order descriptor') end
 local us = pos + tonumber(tlen)
 local ue = us + tonumber(ulen)
 local user = sub(C, us, ue - 1)
-local T = {
-  user = user, side = side == '0' and 0 or 1, price = tonumber(price), amount = tonumber(amount), po = po == '1',
-  cid = nil, M = M, st = nil, desc = C,
-}
+local T = TAKER
+T.user, T.side, T.price, T.amount, T.po = user, side == '0' and 0 or 1, tonumber(price), tonumber(amount), po == '1'
+T.cid, T.M, T.st, T.desc, T.id, T.k, T.rem = nil, M, nil, C, nil, nil, nil
 if ue <= #C then T.cid = sub(C, ue) end
-local O = {
-  isMarket = typ == '1', tif = tif == '0' and 0 or (tif == '1' and 1 or 2), qa = nil,
-  stp = stp == '0' and 0 or (stp == '1' and 1 or 2), lock = 0, slip = nil,
-}
+local O = SHAPE
+O.isMarket, O.tif, O.qa = typ == '1', tif == '0' and 0 or (tif == '1' and 1 or 2), nil
+O.stp, O.lock, O.slip = stp == '0' and 0 or (stp == '1' and 1 or 2), 0, nil
 if lock ~= '0' then O.lock = tonumber(lock) end
 if qa ~= '0' then O.qa = tonumber(qa) end
 if slip ~= '-1' then O.slip = tonumber(slip) end
@@ -30,7 +28,8 @@ local opp = 1 - T.side
 -- every read first: the counters, the taker's balances and account, the crossing makers and theirs
 wantCounters()
 wantUser(user)
-local P = { bound = T.price, slip = false, budget = O.qa or 0, leg = nil, open = O.isMarket, hi = nil }
+local P = PROGRESS
+P.bound, P.slip, P.budget, P.leg, P.open, P.hi = T.price, false, O.qa or 0, nil, O.isMarket, nil
 if O.isMarket then
   if isBuy then P.bound = MAX_ATOMS else P.bound = 0 end
 end

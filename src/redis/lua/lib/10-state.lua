@@ -27,6 +27,10 @@ local USER
 local SUP, SUPD = {}, {}
 local BALS, ORD
 local TB, ORDLIST, TM, OUT = {}, {}, {}, {}
+-- place_order's taker {user, side, price, amount, po, cid, M, st, desc, id, k, rem}, its shape
+-- {isMarket, tif, qa, stp, lock, slip} and its progress {bound, slip, budget, leg, open, hi}: every
+-- field set again by each order
+local TAKER, SHAPE, PROGRESS = {}, {}, {}
 local TID0, NTRADE
 
 -- field-name prefixes per asset index (pure caches: Lua formats a number in a concatenation slowly)
@@ -175,7 +179,7 @@ local function openMarket(S, key)
     M = {
       S = S, k = keynames(key), mi = S.mi, bi = S.bi, qi = S.qi, bpl = S.bpl, qptl = S.qptl, mk = S.mk, tk = S.tk,
       amm = S.amm, pf = S.pf, pb = 0, pq = 0, seq = 0, ok = false, touched = false, poolTouched = false,
-      lv = { [0] = {}, [1] = {} }, tb = {}, ta = {}, cur = {},
+      lv = { [0] = {}, [1] = {} }, tb = {}, ta = {}, cur = {}, spare = {},
     }
     VIEWS[key] = M
   else
@@ -240,8 +244,10 @@ local function touch(r)
 end
 
 -- the command's user: exists when its creation number n:<user> does; created with the next number
+local USER_RECORD = {}
 local function wantUser(user)
-  USER = { n = 0, u = user, ok = false, new = false }
+  USER = USER_RECORD
+  USER.n, USER.u, USER.ok, USER.new = 0, user, false, false
   want(USER, 'n', 'n:' .. user)
 end
 local function exists() return USER.n ~= 0 end
@@ -350,7 +356,14 @@ local MAX_BATCH = 1024
 local function cursor(M, side, hi)
   local c = M.cur[side]
   if c == nil then
-    c = { ks = {}, n = 0, pos = 1, more = true, hi = hi, loaded = 0, size = BATCH }
+    c = M.spare[side]
+    if c == nil then
+      c = { ks = {} }
+      M.spare[side] = c
+    else
+      clearList(c.ks)
+    end
+    c.n, c.pos, c.more, c.hi, c.loaded, c.size = 0, 1, true, hi, 0, BATCH
     M.cur[side] = c
   end
   return c
