@@ -25,7 +25,7 @@ local WF, WR, WK, NW = {}, {}, {}, 0
 local CT = { oid = 0, tid = 0, cmd = 0, nacct = 0, ok = false, oidChanged = false }
 local USER
 local SUP, SUPD = {}, {}
-local BALS, ORD
+local BALS, ORD = {}, nil
 local TB, ORDLIST, TM, OUT = {}, {}, {}, {}
 -- place_order's taker {user, side, price, amount, po, cid, M, st, desc, id, k, rem}, its shape
 -- {isMarket, tif, qa, stp, lock, slip} and its progress {bound, slip, budget, leg, open, hi}: every
@@ -208,27 +208,30 @@ local function touchMarket(M)
   end
 end
 
--- balances: a record per (user, asset), from the fields a<ai>:<user> and l<ai>:<user>; found by user
--- (an interned string: one pointer-keyed lookup) then asset index
-local function findBal(user, ai)
-  local u = BALS[user]
-  if u == nil then return nil end
-  return u[ai]
-end
+-- balances: a record per (user, asset), from the fields a<ai>:<user> and l<ai>:<user>, found by its
+-- `a` field name (an interned string: one lookup). The records are pooled across calls (NBAL in use).
+local BPOOL, NBAL = {}, 0
 local function wantBal(user, ai)
-  local u = BALS[user]
-  if u == nil then
-    u = {}
-    BALS[user] = u
-  end
-  local r = u[ai]
+  local fa = APFX[ai] .. user
+  local r = BALS[fa]
   if r == nil then
-    r = { u = user, ai = ai, fa = APFX[ai] .. user, fl = LPFX[ai] .. user, a = 0, l = 0, t = false, ok = false }
-    u[ai] = r
-    want(r, 'a', r.fa)
+    NBAL = NBAL + 1
+    r = BPOOL[NBAL]
+    if r == nil then
+      r = {}
+      BPOOL[NBAL] = r
+    end
+    r.u, r.ai, r.fa, r.fl, r.a, r.l, r.t, r.ok = user, ai, fa, LPFX[ai] .. user, 0, 0, false, false
+    BALS[fa] = r
+    want(r, 'a', fa)
     want(r, 'l', r.fl)
   end
   return r
+end
+-- forgets the command's balances (begin()): their names leave the map, the records stay pooled
+local function dropBalances()
+  for i = 1, NBAL do BALS[BPOOL[i].fa] = nil end
+  NBAL = 0
 end
 local function bal(user, ai)
   local r = wantBal(user, ai)

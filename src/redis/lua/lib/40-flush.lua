@@ -187,7 +187,7 @@ local function begin(keys, args)
   USER = nil
   clearMap(SUP)
   clearList(SUPD)
-  BALS = {}
+  dropBalances()
   clearList(TB)
   ORD = {}
   clearList(ORDLIST)
