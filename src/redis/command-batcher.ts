@@ -53,6 +53,7 @@ export class CommandBatcher {
     private readonly call: FunctionCall,
     private readonly maxBatch: number,
   ) {
+    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be an integer ≥ 1, not ${maxBatch}`);
     this.keyIndex = new Map(allKeys.map((k, i) => [k, i + 1]));
   }
 

@@ -1,10 +1,11 @@
 /**
  * The Redis backend of the engine contract: the same commands give the same results and events as
  * the in-memory Engine (src/engine/engine.ts), with every piece of state in Redis: books, orders,
- * balances, AMM pools, id counters, per-market book sequences. Each state-changing command is ONE call
- * (FCALL) of a function of the `hooats` Redis function library (scripts.ts, lua/), run atomically by
- * Redis, so several processes can share one exchange: ids come from Redis counters, nothing is cached
- * here between commands.
+ * balances, AMM pools, id counters, per-market book sequences. Each state-changing command is ONE run
+ * of a function of the `hooats` Redis function library (scripts.ts, lua/), atomic in Redis: its own
+ * FCALL, or one entry of a `hooats_batch` FCALL when callers have several in flight (command-batcher.ts).
+ * Several processes can share one exchange: ids come from Redis counters, nothing is cached here
+ * between commands.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Command } from '../engine/commands.js';
@@ -96,6 +97,8 @@ export class RedisEngine {
     const catalogue = Array.isArray(options.markets) ? buildCatalogue(options.markets) : (options.markets as MarketCatalogue);
     const prefix = options.prefix ?? 'hooats:';
     checkPrefix(prefix);
+    const maxBatch = options.maxBatch ?? 64;
+    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be an integer ≥ 1, not ${maxBatch}`);
     let client = options.redis;
     const owns = client === undefined;
     if (client === undefined) {
@@ -109,7 +112,7 @@ export class RedisEngine {
         throw new RedisUnavailableError(`cannot connect to Redis: ${(err as Error).message}`, 'not_applied', { cause: err });
       }
     }
-    const engine = new RedisEngine(client, owns, catalogue, { prefix, singleSlot: options.singleSlot ?? false }, options.streamMaxLen ?? 100_000, options.maxBatch ?? 64);
+    const engine = new RedisEngine(client, owns, catalogue, { prefix, singleSlot: options.singleSlot ?? false }, options.streamMaxLen ?? 100_000, maxBatch);
     try {
       await ensureLibrary(client);
       await engine.init();

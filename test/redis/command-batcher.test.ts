@@ -67,6 +67,12 @@ test('maxBatch 1 sends every command as its own FCALL', { skip }, async () => {
   }
 });
 
+test('maxBatch must be a whole number of commands', { skip }, async () => {
+  for (const maxBatch of [0, -1, 2.5, Number.NaN]) {
+    await assert.rejects(RedisEngine.open({ url: REDIS_URL, markets: TEST_MARKETS, prefix: uniquePrefix('batcher-bad'), maxBatch }), RangeError);
+  }
+});
+
 test('a command that fails inside Redis (a script error) fails alone: the rest of its batch is applied', { skip }, async () => {
   const engine = await RedisEngine.open({ url: REDIS_URL, markets: TEST_MARKETS, prefix: uniquePrefix('batcher-err'), maxBatch: 64 });
   try {
