@@ -104,12 +104,19 @@ export class RedisEngine {
     if (client === undefined) {
       client = new Redis(options.url ?? 'redis://127.0.0.1:6379', redisClientOptions(options.commandTimeoutMs));
       // connection errors surface as RedisUnavailableError from the calls; the events are for logging
-      client.on('error', (err: Error) => options.onConnectionError?.(err));
+      let refused: Error | null = null;
+      client.on('error', (err: Error) => {
+        refused = err;
+        options.onConnectionError?.(err);
+      });
       try {
         await client.connect();
       } catch (err) {
         client.disconnect();
-        throw new RedisUnavailableError(`cannot connect to Redis: ${(err as Error).message}`, 'not_applied', { cause: err });
+        // a refused AUTH (WRONGPASS, NOAUTH) comes as an error event; connect() then only says the
+        // connection closed, so the event's reason is the one to report (it never holds the password)
+        const reason = (refused as Error | null)?.message ?? (err as Error).message;
+        throw new RedisUnavailableError(`cannot connect to Redis: ${reason}`, 'not_applied', { cause: err });
       }
     }
     const engine = new RedisEngine(client, owns, catalogue, { prefix, singleSlot: options.singleSlot ?? false }, options.streamMaxLen ?? 100_000, maxBatch);

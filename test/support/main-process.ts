@@ -6,6 +6,7 @@ export interface MainProcess {
   readonly url: string;
   readonly exited: Promise<number | null>;
   stderr(): string;
+  stdout(): string;
 }
 
 /** Starts `node --import tsx src/main.ts` on a free port; resolves once it prints where it listens. */
@@ -23,7 +24,7 @@ export function startMain(env: Record<string, string>): Promise<MainProcess> {
       out += d;
       if (process.env.DBG) process.stderr.write(d);
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1], exited, stderr: () => err });
+      if (m) resolve({ child, url: m[1], exited, stderr: () => err, stdout: () => out });
     });
     exited.then((code) => reject(new Error(`main exited ${code}: ${err}`)));
   });
