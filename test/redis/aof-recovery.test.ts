@@ -7,49 +7,23 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Command } from '../../src/engine/commands.js';
 import { Engine } from '../../src/engine/engine.js';
 import { RedisEngine } from '../../src/redis/redis-engine.js';
 import { TEST_MARKETS } from '../support/markets.js';
 import { makeRng, seedFromEnv } from '../support/prng.js';
 import { CommandStream } from '../support/random-commands.js';
+import { freePort, ownServerSkip, startOwnServer } from './own-server.js';
 
-const installed = spawnSync('redis-server', ['--version']).status === 0;
-const skip = installed ? false : 'redis-server is not installed here: cannot start a Redis with AOF for this test';
-if (skip) console.log(`# SKIP ${skip}`);
+const skip = ownServerSkip('a Redis with AOF');
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
-/** A redis-server on `port` keeping its AOF in `dir`; resolves once it answers (its AOF loaded). */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      // LOADING while the AOF is read back: PING answers only once it is done
-      await probe.ping();
-      return child;
-    } catch (err) {
-      if (i > 100) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    } finally {
-      probe.disconnect();
-    }
-  }
+/** A redis-server on `port` keeping its AOF in `dir`, answering once the AOF is loaded. */
+function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  return startOwnServer(port, `redis://127.0.0.1:${port}`, ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always']);
 }
 
 describe('Redis with AOF (appendfsync always) killed with SIGKILL', { skip }, () => {

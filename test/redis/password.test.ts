@@ -6,60 +6,35 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { RedisEngine } from '../../src/redis/redis-engine.js';
 import { signToken } from '../../src/api/auth.js';
 import { TEST_MARKETS } from '../support/markets.js';
 import { api, startMain } from '../support/main-process.js';
+import { freePort, ownServerSkip, startOwnServer } from './own-server.js';
 import { uniquePrefix } from './support.js';
 
-const installed = spawnSync('redis-server', ['--version']).status === 0;
-const skip = installed ? false : 'redis-server is not installed here: cannot start a password-protected Redis for this test';
-if (skip) console.log(`# SKIP ${skip}`);
+const skip = ownServerSkip('a password-protected Redis');
 
 const PASSWORD = 'pw-3c9e1f0a7b';
 const SECRET = 'password-test-secret-password-test-secret';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 describe('REDIS_URL with a password', { skip }, () => {
-  let server: ChildProcess;
+  let server: ChildProcess | undefined;
   let port: number;
   let url: string;
 
   before(async () => {
     port = await freePort();
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', PASSWORD, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     url = `redis://:${PASSWORD}@127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        await probe.ping();
-        break;
-      } catch (err) {
-        if (i > 50) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      } finally {
-        probe.disconnect();
-      }
-    }
+    server = await startOwnServer(port, url, ['--requirepass', PASSWORD]);
   });
 
   after(() => {
-    server.kill('SIGKILL');
+    server?.kill('SIGKILL');
   });
 
   it('the engine runs commands through a password-protected server', async () => {
