@@ -3,6 +3,7 @@
  * through the engine from a snapshot, event-replay.ts) or, in Redis mode, the event streams
  * (redis/stream-replay.ts).
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DurableEntry } from './rows.js';
 
 export interface CatchUpReplay {
@@ -22,6 +23,11 @@ export interface CatchUpRunOptions {
   readonly chunkRecords?: number;
   /** awaited between chunks (the writer gives way to matching) */
   readonly pace?: () => Promise<void>;
+}
+
+/** A run's options with their defaults: at most `chunk` entries per emit, `pace` awaited after each. */
+export function runPacing(options: CatchUpRunOptions): { chunk: number; pace: () => Promise<void> } {
+  return { chunk: options.chunkRecords ?? 500, pace: options.pace ?? ((): Promise<void> => yieldToLoop()) };
 }
 
 /** Opens a replay that starts at or before `atOrBefore` (so that it covers atOrBefore + 1 on). */

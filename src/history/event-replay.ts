@@ -7,7 +7,6 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { SNAPSHOT_HEADER_BYTES, validateSnapshot } from '../durability/snapshot-store.js';
 import type { MarketCatalogue, MarketConfig } from '../engine/market.js';
 import { Engine } from '../engine/engine.js';
@@ -15,7 +14,7 @@ import type { EngineEvent } from '../engine/events.js';
 import { decodeCommand } from '../sequencer/command-codec.js';
 import { decodeSnapshot } from '../sequencer/snapshot-codec.js';
 import { readJournalRange } from './journal-range.js';
-import type { CatchUpReplay, CatchUpRunOptions } from './catch-up.js';
+import { runPacing, type CatchUpReplay, type CatchUpRunOptions } from './catch-up.js';
 import type { DurableEntry } from './rows.js';
 
 const SNAPSHOT_NAME = /^snapshot-(\d{20})\.snap$/;
@@ -95,7 +94,7 @@ export class EventReplay implements CatchUpReplay {
     emit: (entries: DurableEntry[]) => Promise<void>,
     options: CatchUpRunOptions = {},
   ): Promise<void> {
-    const pace = options.pace ?? ((): Promise<void> => yieldToLoop());
+    const { chunk, pace } = runPacing(options);
     if (toSeq <= this.appliedSeq) return;
     await readJournalRange(
       this.journalDir,
@@ -117,7 +116,7 @@ export class EventReplay implements CatchUpReplay {
         // the sequencer shares this thread: let it in between chunks
         await pace();
       },
-      { chunkRecords: options.chunkRecords ?? 500 },
+      { chunkRecords: chunk },
     );
   }
 }

@@ -5,8 +5,7 @@
  * itself stalled), never a silent skip.
  */
 import type { Redis } from 'ioredis';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { CatchUpGapError, type CatchUpReplay, type CatchUpRunOptions, type CatchUpSource } from '../history/catch-up.js';
+import { CatchUpGapError, runPacing, type CatchUpReplay, type CatchUpRunOptions, type CatchUpSource } from '../history/catch-up.js';
 import type { DurableEntry } from '../history/rows.js';
 import type { StreamEntry } from './stream-entry.js';
 
@@ -24,6 +23,11 @@ export function streamCatchUp(options: StreamReplayOptions): CatchUpSource {
 
 class StreamReplay implements CatchUpReplay {
   readonly snapshotSeq = 0;
+  /**
+   * Per stream, the id of the last entry read at or below `passed`: the next run reads after it, not
+   * the whole stream again (a writer catching up runs many times).
+   */
+  private readAfter = new Map<string, string>();
 
   constructor(
     private readonly options: StreamReplayOptions,
@@ -42,9 +46,8 @@ class StreamReplay implements CatchUpReplay {
   ): Promise<void> {
     const from = Math.max(this.passed, silentThrough);
     if (toSeq <= from) return;
-    const found = await this.read(from, toSeq);
-    const pace = options.pace ?? ((): Promise<void> => yieldToLoop());
-    const chunk = options.chunkRecords ?? 500;
+    const { found, lastIds } = await this.read(from, toSeq);
+    const { chunk, pace } = runPacing(options);
     let entries: DurableEntry[] = [];
     for (let n = from + 1; n <= toSeq; n++) {
       const entry = found.get(n);
@@ -59,27 +62,38 @@ class StreamReplay implements CatchUpReplay {
         await pace();
       }
     }
+    // everything up to toSeq is passed: later runs start after what this one read
+    this.readAfter = lastIds;
   }
 
-  /** Every entry with from < n <= toSeq, from every stream (stream ids grow with n). */
-  private async read(from: number, toSeq: number): Promise<Map<number, StreamEntry>> {
+  /**
+   * Every entry with from < n <= toSeq, from every stream (stream ids grow with n), and per stream the
+   * id of the last entry read with n <= toSeq.
+   */
+  private async read(from: number, toSeq: number): Promise<{ found: Map<number, StreamEntry>; lastIds: Map<string, string> }> {
     const { redis, streams, decode } = this.options;
     const pageSize = this.options.pageSize ?? 1000;
     const found = new Map<number, StreamEntry>();
+    const lastIds = new Map(this.readAfter);
     for (const key of streams) {
-      let start = '-';
+      const after = this.readAfter.get(key);
+      let start = after === undefined ? '-' : '(' + after;
       for (;;) {
         const page = await redis.xrange(key, start, '+', 'COUNT', pageSize);
         let beyond = false;
-        for (const [, fields] of page) {
+        for (const [id, fields] of page) {
           const entry = decode(fields);
-          if (entry.n > toSeq) beyond = true;
-          else if (entry.n > from) found.set(entry.n, entry);
+          if (entry.n > toSeq) {
+            beyond = true;
+            break;
+          }
+          lastIds.set(key, id);
+          if (entry.n > from) found.set(entry.n, entry);
         }
         if (beyond || page.length < pageSize) break;
         start = '(' + page[page.length - 1][0];
       }
     }
-    return found;
+    return { found, lastIds };
   }
 }

@@ -74,6 +74,27 @@ test('history catch-up from the streams: complete when the entries are there, Ca
     assert.equal(recent.seq, 300);
     const old = await source(0);
     await assert.rejects(old.run(300, 0, async () => {}), CatchUpGapError);
+    // a later run of the same replay reads only what came after: not the retained stream again
+    let entriesRead = 0;
+    const counting = new Proxy(engine.redis, {
+      get(target, prop, receiver) {
+        if (prop !== 'xrange') return Reflect.get(target, prop, receiver);
+        return async (...args: Parameters<typeof target.xrange>) => {
+          const page = await target.xrange(...args);
+          entriesRead += page.length;
+          return page;
+        };
+      },
+    });
+    const tracked = await streamCatchUp({ redis: counting, streams, decode, pageSize: 7 })(295);
+    await tracked.run(300, 295, async () => {});
+    assert.ok(entriesRead >= 5, `the first run read ${entriesRead} entries`);
+    for (let i = 300; i < 303; i++) await engine.execute({ type: 'deposit', time: i, userId: 'u', asset: 'USDC', amount: 1 });
+    entriesRead = 0;
+    const later: DurableEntry[] = [];
+    await tracked.run(303, 300, async (entries) => void later.push(...entries));
+    assert.deepEqual(later.map((e) => e.seq), [301, 302, 303]);
+    assert.equal(entriesRead, 3, 'the second run read only the 3 new entries');
   } finally {
     await engine.destroy();
     await engine.close();
