@@ -4,8 +4,8 @@
  * I/O callbacks have run (setImmediate: the requests that arrived together, not only the commands of
  * one callback), in the order they came, and each still runs as its own atomic command inside Redis. This
  * is pipelining one level down: one call, one reply and one script start for many commands instead of
- * one each, which is most of what a simple command costs the client and a good part of what it costs
- * Redis. A lone command goes out as its own FCALL, as before.
+ * one each, which is most of what a simple command costs the client (about half of an order's client
+ * CPU, measured; Redis's own cost per order hardly changes). A lone command goes out as its own FCALL.
  */
 import type { ScriptName } from './command-args.js';
 import { FUNCTIONS } from './scripts.js';
@@ -36,6 +36,11 @@ export interface BatchCounters {
   commands: number;
 }
 
+/** Throws unless `maxBatch` is a whole number of commands ≥ 1. */
+export function checkMaxBatch(maxBatch: number): void {
+  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be an integer ≥ 1, not ${maxBatch}`);
+}
+
 export class CommandBatcher {
   readonly counters: BatchCounters = { calls: 0, commands: 0 };
   private queue: Queued[] = [];
@@ -53,7 +58,7 @@ export class CommandBatcher {
     private readonly call: FunctionCall,
     private readonly maxBatch: number,
   ) {
-    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be an integer ≥ 1, not ${maxBatch}`);
+    checkMaxBatch(maxBatch);
     this.keyIndex = new Map(allKeys.map((k, i) => [k, i + 1]));
   }
 
@@ -90,7 +95,15 @@ export class CommandBatcher {
       (this.call(FUNCTIONS[only.script], only.keys, only.args) as Promise<Buffer>).then(only.resolve, only.reject);
       return;
     }
-    this.call(FUNCTIONS.batch, this.allKeys, this.batchArgs(batch)).then(
+    let args: Array<string | number>;
+    try {
+      args = this.batchArgs(batch);
+    } catch (err) {
+      // a bug, but the callers' promises carry it: flush runs from setImmediate, where a throw is fatal
+      for (const c of batch) c.reject(err);
+      return;
+    }
+    this.call(FUNCTIONS.batch, this.allKeys, args).then(
       (replies) => settle(batch, replies),
       (err: unknown) => {
         for (const c of batch) c.reject(err);

@@ -15,7 +15,7 @@ import { hashString } from '../engine/hash.js';
 import { buildCatalogue, type MarketCatalogue, type MarketConfig } from '../engine/market.js';
 import { SNAPSHOT_VERSION, type EngineSnapshot, type RestingOrderRecord } from '../engine/snapshot.js';
 import { buildLayout, planCommand, timeText, type Layout } from './command-args.js';
-import { CommandBatcher, type BatchCounters } from './command-batcher.js';
+import { checkMaxBatch, CommandBatcher, type BatchCounters } from './command-batcher.js';
 import { accountKeys, checkPrefix, marketKeys, orderKey, userOrdersKey, type Keyspace, type MarketKeys } from './keys.js';
 import { checkPersistence } from './persistence.js';
 import type { ExecuteResult } from './reply.js';
@@ -98,7 +98,8 @@ export class RedisEngine {
     const prefix = options.prefix ?? 'hooats:';
     checkPrefix(prefix);
     const maxBatch = options.maxBatch ?? 64;
-    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be an integer ≥ 1, not ${maxBatch}`);
+    // before connecting: a refused option must not leave a client behind
+    checkMaxBatch(maxBatch);
     let client = options.redis;
     const owns = client === undefined;
     if (client === undefined) {

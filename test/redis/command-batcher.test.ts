@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command } from '../../src/engine/commands.js';
 import { RedisEngine, type ExecuteResult } from '../../src/redis/redis-engine.js';
+import { CommandBatcher } from '../../src/redis/command-batcher.js';
 import { accountKeys, orderKey } from '../../src/redis/keys.js';
 import { TEST_MARKETS } from '../support/markets.js';
 import { InMemoryBackend, REDIS_URL, redisSkip, uniquePrefix } from './support.js';
@@ -65,6 +66,21 @@ test('maxBatch 1 sends every command as its own FCALL', { skip }, async () => {
     await engine.destroy();
     await engine.close();
   }
+});
+
+test('a batch that cannot be built rejects its commands instead of throwing from the event loop', async () => {
+  const sent: string[] = [];
+  const batcher = new CommandBatcher(['state'], async (fn) => {
+    sent.push(fn);
+    return [];
+  }, 8);
+  const results = await Promise.allSettled([
+    batcher.submit('deposit', ['state'], ['1']),
+    batcher.submit('deposit', ['undeclared'], ['1']),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /not one the batch declares/);
+  assert.deepEqual(sent, [], 'nothing half-built was sent');
 });
 
 test('maxBatch must be a whole number of commands', { skip }, async () => {
