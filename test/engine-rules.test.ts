@@ -519,6 +519,10 @@ describe('cancels', () => {
     assertNoChange(h, () => assert.equal(rejected(h.cancel('b2', order.order.id)), 'NOT_FOUND'));
     assert.ok(h.engine.openOrder(order.order.id) !== null);
     assertNoChange(h, () => assert.equal(rejected(h.cancel('b1', 999_999)), 'NOT_FOUND'));
+    // an id that is not an integer names no order, not the order it truncates to
+    for (const id of [order.order.id + 0.5, order.order.id - 4096, NaN]) {
+      assertNoChange(h, () => assert.equal(rejected(h.cancel('b1', id)), 'NOT_FOUND', `id ${id}`));
+    }
     ok(h.cancel('b1', order.order.id));
     assertNoChange(h, () => assert.equal(rejected(h.cancel('b1', order.order.id)), 'NOT_FOUND'));
   });

@@ -238,7 +238,11 @@ export class CommandStream {
       () => ({ type: 'withdraw', time: t, userId, asset: 'BTC', amount: 0 }),
       () => ({ type: 'withdraw', time: t, userId: 'nobody', asset: 'BTC', amount: 1 }),
       () => ({ type: 'withdraw', time: t, userId, asset: 'USDC', amount: Number.MAX_SAFE_INTEGER }),
-      () => ({ type: 'cancelOrder', time: t, userId, orderId: 1.5 }),
+      // a fraction off a recent, likely open id: must name no order, not the one it truncates to
+      () => {
+        const id = this.placed.at(-1) ?? 1;
+        return { type: 'cancelOrder', time: t, userId: this.owner.get(id) ?? userId, orderId: id + 0.5 };
+      },
       // a newcomer's market order: no funds at all
       () => ({ type: 'placeOrder', time: t, userId: `new${r.int(40)}`, pair, side: r.pick(['buy', 'sell']), orderType: 'market', amount: 5 }),
     ];

@@ -22,6 +22,7 @@ describe('OrderIndex', () => {
     for (const id of ids) assert.equal(index.get(id), reference.get(id));
     assert.equal(index.get(3), undefined);
     assert.equal(index.get(123_456_789), undefined);
+    for (const id of [1.5, 4096.25, -4095, NaN, Infinity, 2 ** 40 + 3.5]) assert.equal(index.get(id), undefined, `id ${id}`);
     index.delete(4096);
     index.delete(4096);
     index.delete(77);

@@ -28,6 +28,8 @@ export class OrderIndex {
   }
 
   get(id: number): Order | undefined {
+    // `&` truncates: without this a cancel of order 1.5 would find order 1
+    if (!Number.isInteger(id)) return undefined;
     const page = this.pages.get(Math.floor(id / PAGE_SIZE));
     return page === undefined ? undefined : page.slots[id & PAGE_MASK];
   }
