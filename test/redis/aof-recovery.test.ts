@@ -30,6 +30,8 @@ describe('Redis with AOF (appendfsync always) killed with SIGKILL', { skip }, ()
   let dir: string;
   let port: number;
   let redis: ChildProcess | null = null;
+  // closed in after() too: a failed assertion must not leave a client reconnecting to a dead server
+  let engine: RedisEngine | null = null;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hooats-aof-'));
@@ -37,7 +39,8 @@ describe('Redis with AOF (appendfsync always) killed with SIGKILL', { skip }, ()
     redis = await startRedis(port, dir);
   });
 
-  after(() => {
+  after(async () => {
+    await engine?.close().catch(() => {});
     redis?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -49,11 +52,12 @@ describe('Redis with AOF (appendfsync always) killed with SIGKILL', { skip }, ()
     const prefix = 'hooats-aof-test:';
     const mem = new Engine(TEST_MARKETS);
     const stream = new CommandStream(makeRng(seed), 12);
-    let engine = await RedisEngine.open({ url, markets: TEST_MARKETS, prefix });
+    const first = await RedisEngine.open({ url, markets: TEST_MARKETS, prefix });
+    engine = first;
     const warnings: string[] = [];
     const run = async (cmds: Command[]): Promise<void> => {
       // in flight together: acknowledged through coalesced FCALLs
-      const results = await Promise.all(cmds.map((c) => engine.execute(c)));
+      const results = await Promise.all(cmds.map((c) => first.execute(c)));
       cmds.forEach((c, i) => {
         const expected = mem.execute(c, []);
         stream.observe(c, expected);
@@ -62,29 +66,27 @@ describe('Redis with AOF (appendfsync always) killed with SIGKILL', { skip }, ()
     };
     await run([...stream.funding()]);
     for (let w = 0; w < 40; w++) await run(Array.from({ length: 25 }, () => stream.next()));
-    const before = await engine.stateHash();
+    const before = await first.stateHash();
     assert.equal(before, mem.stateHash(), 'the Redis state before the kill is the engine state');
-    const streamsBefore = await Promise.all(TEST_MARKETS.map((m) => engine.redis.xlen(engine.marketKeys(m.pair)!.events)));
-    await engine.close();
+    const streamsBefore = await Promise.all(TEST_MARKETS.map((m) => first.redis.xlen(first.marketKeys(m.pair)!.events)));
+    await first.close();
+    engine = null;
 
     redis!.kill('SIGKILL');
     await new Promise((resolve) => redis!.once('exit', resolve));
     redis = await startRedis(port, dir);
 
-    engine = await RedisEngine.open({ url, markets: TEST_MARKETS, prefix, onWarning: (w) => warnings.push(w) });
-    try {
-      assert.deepEqual(warnings, [], 'AOF with appendfsync always draws no persistence warning');
-      assert.equal(await engine.stateHash(), before, 'the state after the restart is the state before the kill');
-      const streamsAfter = await Promise.all(TEST_MARKETS.map((m) => engine.redis.xlen(engine.marketKeys(m.pair)!.events)));
-      assert.deepEqual(streamsAfter, streamsBefore, 'the event streams came back whole');
-      // and the exchange goes on from there: the next command gets the next ids
-      const next = stream.next();
-      const expected = mem.execute(next, []);
-      const got = await engine.execute(next);
-      assert.deepEqual(got.result.ok ? got.result : { ok: false }, expected.ok ? expected : { ok: false });
-      assert.equal(await engine.stateHash(), mem.stateHash());
-    } finally {
-      await engine.close();
-    }
+    const second = await RedisEngine.open({ url, markets: TEST_MARKETS, prefix, onWarning: (w) => warnings.push(w) });
+    engine = second;
+    assert.deepEqual(warnings, [], 'AOF with appendfsync always draws no persistence warning');
+    assert.equal(await second.stateHash(), before, 'the state after the restart is the state before the kill');
+    const streamsAfter = await Promise.all(TEST_MARKETS.map((m) => second.redis.xlen(second.marketKeys(m.pair)!.events)));
+    assert.deepEqual(streamsAfter, streamsBefore, 'the event streams came back whole');
+    // and the exchange goes on from there: the next command gets the next ids
+    const next = stream.next();
+    const expected = mem.execute(next, []);
+    const got = await second.execute(next);
+    assert.deepEqual(got.result.ok ? got.result : { ok: false }, expected.ok ? expected : { ok: false });
+    assert.equal(await second.stateHash(), mem.stateHash());
   });
 });
