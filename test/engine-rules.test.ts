@@ -472,6 +472,11 @@ describe('validation', () => {
       ['zero quoteAmount', { orderType: 'market', quoteAmount: 0 }, 'INVALID_AMOUNT'],
       ['zero market amount', { orderType: 'market', amount: 0 }, 'INVALID_AMOUNT'],
       ['empty userId', { userId: '', price: 1000, amount: 1 }, 'VALIDATION_ERROR'],
+      // UTF-8 (journal, Redis) would store a lone surrogate as U+FFFD: another id on replay
+      ['lone-surrogate userId', { userId: 'b1\ud800', price: 1000, amount: 1 }, 'VALIDATION_ERROR'],
+      ['lone-surrogate clientOrderId', { clientOrderId: '\udc00', price: 1000, amount: 1 }, 'VALIDATION_ERROR'],
+      // the order would keep it as createdAt
+      ...[1.5, -1, -0, NaN, Infinity, undefined, '5'].map((time): [string, Record<string, unknown>, string] => [`time ${String(time)}`, { time, price: 1000, amount: 1 }, 'VALIDATION_ERROR']),
     ];
     for (const [what, fields, code] of cases) {
       const cmd = { type: 'placeOrder', userId: 'b1', pair: IDX, side: 'buy', orderType: 'limit', ...fields } as unknown as Command;
@@ -578,6 +583,7 @@ describe('funding', () => {
     }
     assertNoChange(h, () => assert.equal(rejected(h.run({ type: 'deposit', userId: 'a', asset: 'DOGE', amount: 1 })), 'VALIDATION_ERROR'));
     assertNoChange(h, () => assert.equal(rejected(h.run({ type: 'deposit', userId: '', asset: 'BTC', amount: 1 })), 'VALIDATION_ERROR'));
+    assertNoChange(h, () => assert.equal(rejected(h.run({ type: 'deposit', userId: 'a\ud800', asset: 'BTC', amount: 1 })), 'VALIDATION_ERROR'));
     assertInvariants(h.engine);
   });
 });
@@ -650,11 +656,34 @@ describe('events and state', () => {
       { type: 'withdraw', userId: 'b1', asset: 'USDC', amount: 100_000_000 },
       { type: 'withdraw', userId: 'new', asset: 'USDC', amount: 1 },
       { type: 'withdraw', userId: 'b1', asset: 'USDC', amount: -1 },
+      // a value String() cannot convert must still give a rejection, not a TypeError
+      { type: Object.create(null) },
+      { type: 'placeOrder', userId: 'b1', pair: Object.create(null), side: 'buy', orderType: 'limit', price: 1, amount: 1 },
+      { type: 'deposit', userId: 'b1', asset: Object.create(null), amount: 1 },
     ];
     for (const cmd of bad) {
       assertNoChange(h, () => assert.equal(h.run(cmd as unknown as Command).ok, false, JSON.stringify(cmd)));
     }
     assert.deepEqual(h.engine.userIds().includes('new'), false, 'a rejected command creates no account');
+  });
+
+  test('a command of any type whose time is not whole milliseconds ≥ 0 is VALIDATION_ERROR and changes nothing', () => {
+    const h = funded();
+    const open = h.limit('b1', 'buy', 900, 5);
+    const valid: Array<Record<string, unknown>> = [
+      { type: 'placeOrder', userId: 'b1', pair: IDX, side: 'buy', orderType: 'limit', price: 900, amount: 1 },
+      { type: 'cancelOrder', userId: 'b1', orderId: open.order.id },
+      { type: 'cancelAll', userId: 'b1', pair: null },
+      { type: 'deposit', userId: 'b1', asset: 'USDC', amount: 1 },
+      { type: 'withdraw', userId: 'b1', asset: 'USDC', amount: 1 },
+    ];
+    for (const cmd of valid) {
+      for (const time of [1.5, -1, -0, NaN, Infinity, undefined, null, '5', 2 ** 53]) {
+        const what = `${String(cmd.type)} at time ${String(time)}`;
+        assertNoChange(h, () => assert.equal(rejected(h.run({ ...cmd, time } as unknown as Command)), 'VALIDATION_ERROR', what));
+      }
+    }
+    assert.ok(h.engine.openOrder(open.order.id) !== null);
   });
 
   test('cancelled orders report what they filled; filled makers report filled', () => {

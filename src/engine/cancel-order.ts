@@ -3,6 +3,7 @@ import type { Order } from './book/order.js';
 import type { CancelAllCommand, CancelOrderCommand } from './commands.js';
 import type { CommandResult } from './events.js';
 import type { EngineState } from './engine-state.js';
+import { shown } from './command-fields.js';
 import { REPLAYED } from './views.js';
 
 /** Cancels one open order of the caller; someone else's order is reported as not found. */
@@ -18,7 +19,7 @@ export function cancelAll(s: EngineState, cmd: CancelAllCommand): CommandResult 
   let marketIndex = -1;
   if (cmd.pair !== null) {
     const market = s.marketByPair.get(cmd.pair);
-    if (market === undefined) return reject('UNKNOWN_PAIR', `unknown pair ${String(cmd.pair)}`);
+    if (market === undefined) return reject('UNKNOWN_PAIR', `unknown pair ${shown(cmd.pair)}`);
     marketIndex = market.index;
   }
   const account = s.accounts.get(cmd.userId);

@@ -5,6 +5,7 @@ import type { CommandResult, EngineEvent, OrderView } from './events.js';
 import { changeLiquidity, deposit, withdraw } from './funding.js';
 import { hashString } from './hash.js';
 import { buildCatalogue, type MarketCatalogue, type MarketConfig } from './market.js';
+import { invalidTime, shown } from './command-fields.js';
 import { placeOrder } from './place-order.js';
 import { restoreSnapshot, takeSnapshot, type EngineSnapshot } from './snapshot.js';
 import { restingOrderView, restingStatus } from './views.js';
@@ -40,6 +41,8 @@ export class Engine {
    * exactly the same, but no event is built and a place result carries no fills.
    */
   execute(cmd: Command, out: EngineEvent[] | null): CommandResult {
+    const badTime = invalidTime(cmd.time);
+    if (badTime !== null) return badTime;
     const s = this.s;
     s.begin(cmd.time, out);
     let result: CommandResult;
@@ -65,7 +68,7 @@ export class Engine {
         break;
       default: {
         const unknown: never = cmd;
-        result = { ok: false, code: 'VALIDATION_ERROR', message: `unknown command ${String((unknown as { type: unknown }).type)}` };
+        result = { ok: false, code: 'VALIDATION_ERROR', message: `unknown command ${shown((unknown as { type: unknown }).type)}` };
       }
     }
     s.finish();

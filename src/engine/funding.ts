@@ -3,12 +3,13 @@ import type { DepositCommand, PoolLiquidityCommand, WithdrawCommand } from './co
 import type { CommandResult } from './events.js';
 import type { EngineState } from './engine-state.js';
 import { MAX_ATOMS } from './market.js';
+import { isIdText, shown } from './command-fields.js';
 
 /** Credits a user. Refused when the asset's total supply would pass 2^53 − 1 atoms (see market.ts). */
 export function deposit(s: EngineState, cmd: DepositCommand): CommandResult {
   const asset = s.catalogue.assetIndex.get(cmd.asset);
-  if (asset === undefined) return reject('VALIDATION_ERROR', `unknown asset ${String(cmd.asset)}`);
-  if (typeof cmd.userId !== 'string' || cmd.userId.length === 0) return reject('VALIDATION_ERROR', 'userId is required');
+  if (asset === undefined) return reject('VALIDATION_ERROR', `unknown asset ${shown(cmd.asset)}`);
+  if (!isIdText(cmd.userId)) return reject('VALIDATION_ERROR', 'userId is required');
   if (!Number.isSafeInteger(cmd.amount) || cmd.amount <= 0) return reject('INVALID_AMOUNT', 'amount must be positive');
   if (s.supply[asset] + cmd.amount > MAX_ATOMS) {
     return reject('INVALID_AMOUNT', `deposit would take ${cmd.asset} past its maximum total supply`);
@@ -23,7 +24,7 @@ export function deposit(s: EngineState, cmd: DepositCommand): CommandResult {
 /** Debits a user's available (not locked) balance. */
 export function withdraw(s: EngineState, cmd: WithdrawCommand): CommandResult {
   const asset = s.catalogue.assetIndex.get(cmd.asset);
-  if (asset === undefined) return reject('VALIDATION_ERROR', `unknown asset ${String(cmd.asset)}`);
+  if (asset === undefined) return reject('VALIDATION_ERROR', `unknown asset ${shown(cmd.asset)}`);
   if (!Number.isSafeInteger(cmd.amount) || cmd.amount <= 0) return reject('INVALID_AMOUNT', 'amount must be positive');
   const account = s.accounts.get(cmd.userId);
   if (account === undefined || account.available[asset] < cmd.amount) return reject('INSUFFICIENT_BALANCE');
@@ -39,7 +40,7 @@ export function withdraw(s: EngineState, cmd: WithdrawCommand): CommandResult {
  */
 export function changeLiquidity(s: EngineState, cmd: PoolLiquidityCommand): CommandResult {
   const market = s.marketByPair.get(cmd.pair);
-  if (market === undefined) return reject('UNKNOWN_PAIR', `unknown pair ${String(cmd.pair)}`);
+  if (market === undefined) return reject('UNKNOWN_PAIR', `unknown pair ${shown(cmd.pair)}`);
   const pool = market.pool;
   if (pool === null) return reject('VALIDATION_ERROR', `${cmd.pair} has no AMM pool`);
   const { baseAmount, quoteAmount } = cmd;

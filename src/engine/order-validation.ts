@@ -1,6 +1,7 @@
 import { reject, type Rejection } from '../errors.js';
 import { BUY, SELL, type SideCode } from './book/order.js';
 import type { OrderType, PlaceOrderCommand, SelfTradePrevention, TimeInForce } from './commands.js';
+import { isIdText } from './command-fields.js';
 import { MAX_ATOMS, type MarketSpec } from './market.js';
 
 export const MAX_CLIENT_ORDER_ID_LENGTH = 64;
@@ -56,7 +57,7 @@ export function validateOrder(cmd: PlaceOrderCommand, spec: MarketSpec, into: Va
     return reject('VALIDATION_ERROR', 'maxSlippageBps must be an integer from 0 to 10000');
   }
   const cid = cmd.clientOrderId ?? null;
-  if (cid !== null && (typeof cid !== 'string' || cid.length === 0 || cid.length > MAX_CLIENT_ORDER_ID_LENGTH)) {
+  if (cid !== null && (!isIdText(cid) || cid.length > MAX_CLIENT_ORDER_ID_LENGTH)) {
     return reject('VALIDATION_ERROR', `clientOrderId must be a string of 1 to ${MAX_CLIENT_ORDER_ID_LENGTH} characters`);
   }
   into.side = side;

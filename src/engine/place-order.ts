@@ -8,6 +8,7 @@ import type { PlaceOrderCommand } from './commands.js';
 import type { CancelReason, CommandResult, Fill, OrderStatus, OrderView } from './events.js';
 import type { EngineState, Market } from './engine-state.js';
 import { MAX_ATOMS } from './market.js';
+import { isIdText, shown } from './command-fields.js';
 import { validateOrder, type ValidOrder } from './order-validation.js';
 import { REPLAYED, takerView } from './views.js';
 
@@ -21,12 +22,12 @@ const NO_FILLS: readonly Fill[] = Object.freeze([]);
  */
 export function placeOrder(s: EngineState, cmd: PlaceOrderCommand): CommandResult {
   const market = s.marketByPair.get(cmd.pair);
-  if (market === undefined) return reject('UNKNOWN_PAIR', `unknown pair ${String(cmd.pair)}`);
+  if (market === undefined) return reject('UNKNOWN_PAIR', `unknown pair ${shown(cmd.pair)}`);
   const spec = market.spec;
   const order = s.validOrder;
   const invalid = validateOrder(cmd, spec, order);
   if (invalid !== null) return invalid;
-  if (typeof cmd.userId !== 'string' || cmd.userId.length === 0) return reject('VALIDATION_ERROR', 'userId is required');
+  if (!isIdText(cmd.userId)) return reject('VALIDATION_ERROR', 'userId is required');
 
   const existing = s.accounts.get(cmd.userId);
   if (order.clientOrderId !== null && existing?.clientOrderIds?.has(order.clientOrderId) === true) {

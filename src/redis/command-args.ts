@@ -9,6 +9,7 @@ import type { Command, PlaceOrderCommand } from '../engine/commands.js';
 import type { EngineEvent } from '../engine/events.js';
 import type { MarketCatalogue, MarketSpec } from '../engine/market.js';
 import { MAX_ATOMS } from '../engine/market.js';
+import { invalidTime, isIdText, shown } from '../engine/command-fields.js';
 import { validateOrder, ValidOrder } from '../engine/order-validation.js';
 import { orderKey, type AccountKeys, type MarketKeys } from './keys.js';
 import { decodeCancels, decodePlace, decodeTail, scriptRejection, type ExecuteResult } from './reply.js';
@@ -84,9 +85,9 @@ class PlaceDecoder implements ReplyDecoder {
 const scratch = new ValidOrder();
 const NO_EVENTS: EngineEvent[] = [];
 
-/** The command's time as the JSON text the scripts store in order records (createdAt). */
-export function timeText(time: unknown): string {
-  return JSON.stringify(time) ?? 'null';
+/** The command's time (whole milliseconds, checked first) as the text the scripts store (createdAt). */
+export function timeText(time: number): string {
+  return String(time);
 }
 
 /** A script's rejection, or null. `message` gives the engine's message where it is not the default. */
@@ -96,6 +97,8 @@ function rejection(reply: Buffer, message: (code: string) => string | undefined 
 }
 
 export function planCommand(layout: Layout, cmd: Command): Plan {
+  const badTime = invalidTime(cmd.time);
+  if (badTime !== null) return { kind: 'reject', rejection: badTime };
   const cat = layout.catalogue;
   const maxLen = layout.streamMaxLen;
   switch (cmd.type) {
@@ -119,7 +122,7 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
       let index = -1;
       if (cmd.pair !== null) {
         const market = typeof cmd.pair === 'string' ? layout.markets.get(cmd.pair) : undefined;
-        if (market === undefined) return { kind: 'reject', rejection: reject('UNKNOWN_PAIR', `unknown pair ${String(cmd.pair)}`) };
+        if (market === undefined) return { kind: 'reject', rejection: reject('UNKNOWN_PAIR', `unknown pair ${shown(cmd.pair)}`) };
         keys = market.scriptKeys;
         index = market.index;
       }
@@ -134,8 +137,8 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
     case 'deposit':
     case 'withdraw': {
       const asset = typeof cmd.asset === 'string' ? cat.assetIndex.get(cmd.asset) : undefined;
-      if (asset === undefined) return { kind: 'reject', rejection: reject('VALIDATION_ERROR', `unknown asset ${String(cmd.asset)}`) };
-      if (cmd.type === 'deposit' && (typeof cmd.userId !== 'string' || cmd.userId.length === 0)) {
+      if (asset === undefined) return { kind: 'reject', rejection: reject('VALIDATION_ERROR', `unknown asset ${shown(cmd.asset)}`) };
+      if (cmd.type === 'deposit' && !isIdText(cmd.userId)) {
         return { kind: 'reject', rejection: reject('VALIDATION_ERROR', 'userId is required') };
       }
       if (!Number.isSafeInteger(cmd.amount) || cmd.amount <= 0) {
@@ -155,7 +158,7 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
     case 'addLiquidity':
     case 'removeLiquidity': {
       const market = typeof cmd.pair === 'string' ? layout.markets.get(cmd.pair) : undefined;
-      if (market === undefined) return { kind: 'reject', rejection: reject('UNKNOWN_PAIR', `unknown pair ${String(cmd.pair)}`) };
+      if (market === undefined) return { kind: 'reject', rejection: reject('UNKNOWN_PAIR', `unknown pair ${shown(cmd.pair)}`) };
       if (market.spec.amm === null) return { kind: 'reject', rejection: reject('VALIDATION_ERROR', `${cmd.pair} has no AMM pool`) };
       const valid = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
       if (!valid(cmd.baseAmount) || !valid(cmd.quoteAmount) || cmd.baseAmount + cmd.quoteAmount === 0) {
@@ -182,7 +185,7 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
       const unknown: never = cmd;
       return {
         kind: 'reject',
-        rejection: reject('VALIDATION_ERROR', `unknown command ${String((unknown as { type: unknown }).type)}`),
+        rejection: reject('VALIDATION_ERROR', `unknown command ${shown((unknown as { type: unknown }).type)}`),
       };
     }
   }
@@ -199,11 +202,11 @@ export function tailEvents(cat: MarketCatalogue, reply: Buffer): EngineEvent[] {
 
 function planPlaceOrder(layout: Layout, cmd: PlaceOrderCommand): Plan {
   const market = typeof cmd.pair === 'string' ? layout.markets.get(cmd.pair) : undefined;
-  if (market === undefined) return { kind: 'reject', rejection: reject('UNKNOWN_PAIR', `unknown pair ${String(cmd.pair)}`) };
+  if (market === undefined) return { kind: 'reject', rejection: reject('UNKNOWN_PAIR', `unknown pair ${shown(cmd.pair)}`) };
   const o = scratch;
   const invalid = validateOrder(cmd, market.spec, o);
   if (invalid !== null) return { kind: 'reject', rejection: invalid };
-  if (typeof cmd.userId !== 'string' || cmd.userId.length === 0) {
+  if (!isIdText(cmd.userId)) {
     return { kind: 'reject', rejection: reject('VALIDATION_ERROR', 'userId is required') };
   }
   if (o.amount > MAX_ATOMS) throw new Error('bug: order amount past MAX_ATOMS');

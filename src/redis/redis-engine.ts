@@ -14,7 +14,7 @@ import type { EngineEvent, OrderView } from '../engine/events.js';
 import { hashString } from '../engine/hash.js';
 import { buildCatalogue, type MarketCatalogue, type MarketConfig } from '../engine/market.js';
 import { SNAPSHOT_VERSION, type EngineSnapshot, type RestingOrderRecord } from '../engine/snapshot.js';
-import { buildLayout, planCommand, timeText, type Layout } from './command-args.js';
+import { buildLayout, planCommand, type Layout } from './command-args.js';
 import { checkMaxBatch, CommandBatcher, type BatchCounters } from './command-batcher.js';
 import { accountKeys, checkPrefix, marketKeys, orderKey, userOrdersKey, type Keyspace, type MarketKeys } from './keys.js';
 import { checkPersistence } from './persistence.js';
@@ -438,4 +438,3 @@ function fingerprint(catalogue: MarketCatalogue): string {
   );
 }
 
-export { timeText };
