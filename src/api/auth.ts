@@ -5,6 +5,7 @@
  * checked against the whole token, until its exp; the cache is bounded.
  */
 import { FEES_ACCOUNT } from '../engine/accounts.js';
+import { isIdText } from '../engine/command-fields.js';
 import { jwtVerify, SignJWT } from 'jose';
 import { ApiError } from './api-error.js';
 
@@ -65,7 +66,7 @@ export class Authenticator {
       throw new ApiError('UNAUTHORIZED', reason);
     }
     const sub = payload.sub;
-    if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_USER_ID_LENGTH) {
+    if (!isIdText(sub) || sub.length > MAX_USER_ID_LENGTH) {
       throw new ApiError('UNAUTHORIZED', 'token sub must be a user id');
     }
     const scope = typeof payload.scope === 'string' ? payload.scope : '';

@@ -31,6 +31,9 @@ describe('authentication', () => {
       .setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setExpirationTime(nowS() - 10).sign(key);
     const noSub = await new SignJWT({ scope: 'trade' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(nowS() + 60).sign(key);
     const noExp = await new SignJWT({ scope: 'trade' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').sign(key);
+    // a lone surrogate would become U+FFFD in the journal and Redis: another user on replay
+    const loneSurrogateSub = await new SignJWT({ scope: 'trade' })
+      .setProtectedHeader({ alg: 'HS256' }).setSubject('u1\ud800').setExpirationTime(nowS() + 60).sign(key);
     const hs512 = await new SignJWT({ scope: 'trade' })
       .setProtectedHeader({ alg: 'HS512' }).setSubject('u1').setExpirationTime(nowS() + 60).sign(key);
     // a valid token's signature on a forged payload (sub changed) must not pass through the cache
@@ -39,7 +42,7 @@ describe('authentication', () => {
     const [, , sig] = valid.split('.');
     const forgedPayload = Buffer.from(JSON.stringify({ sub: 'attacker', scope: 'trade admin', exp: nowS() + 60 })).toString('base64url');
     const forged = `${valid.split('.')[0]}.${forgedPayload}.${sig}`;
-    for (const [name, token] of Object.entries({ none, wrongKey, expired, noSub, noExp, hs512, forged, junk: 'a.b.c' })) {
+    for (const [name, token] of Object.entries({ none, wrongKey, expired, noSub, noExp, loneSurrogateSub, hs512, forged, junk: 'a.b.c' })) {
       const r = await balances(token);
       assert.equal(r.status, 401, name);
       assert.equal(r.body.error.code, 'UNAUTHORIZED', name);
