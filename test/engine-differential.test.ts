@@ -104,7 +104,7 @@ test(`differential: Engine vs reference over ${COMMANDS} random commands`, () =>
     'place:filled', 'place:open', 'place:partially_filled', 'place:cancelled/ioc_remainder', 'place:cancelled/fok_not_fillable',
     'place:cancelled/post_only_would_take', 'place:cancelled/self_trade', 'place:cancelled/slippage_limit',
     'place:cancelled/insufficient_balance', 'place:INSUFFICIENT_BALANCE', 'place:DUPLICATE_CLIENT_ORDER_ID', 'place:INVALID_PRICE',
-    'place:INVALID_AMOUNT', 'place:UNKNOWN_PAIR', 'place:VALIDATION_ERROR', 'cancelOrder:ok', 'cancelOrder:NOT_FOUND', 'cancelAll:ok',
+    'place:INVALID_AMOUNT', 'place:UNKNOWN_PAIR', 'place:VALIDATION_ERROR', 'cancelOrder:ok', 'cancelOrder:NOT_FOUND', 'cancelByClientOrderId:ok', 'cancelByClientOrderId:NOT_FOUND', 'cancelAll:ok',
     'deposit:ok', 'deposit:INVALID_AMOUNT', 'withdraw:ok', 'withdraw:INSUFFICIENT_BALANCE', 'sweep:4+levels',
     'maker:partially_filled',
   ]) {

@@ -99,6 +99,9 @@ function runChecked(commands: readonly Command[]): { engine: Engine; results: Co
       if (cmd.type === 'cancelOrder' && 'order' in result && (result.order.id !== cmd.orderId || result.order.userId !== cmd.userId)) {
         fail('cancelled another order than the one named');
       }
+      if (cmd.type === 'cancelByClientOrderId' && 'order' in result && (result.order.clientOrderId !== cmd.clientOrderId || result.order.userId !== cmd.userId)) {
+        fail('cancelled another order than the one named by its clientOrderId');
+      }
       try {
         assertInvariants(engine);
       } catch (err) {
@@ -123,9 +126,9 @@ describe('engine under hostile commands', () => {
       }
     }
     const wanted = [
-      'placeOrder:ok', 'cancelOrder:ok', 'cancelAll:ok', 'deposit:ok', 'withdraw:ok', 'addLiquidity:ok', 'removeLiquidity:ok',
+      'placeOrder:ok', 'cancelOrder:ok', 'cancelByClientOrderId:ok', 'cancelAll:ok', 'deposit:ok', 'withdraw:ok', 'addLiquidity:ok', 'removeLiquidity:ok',
       'placeOrder:VALIDATION_ERROR', 'placeOrder:INVALID_PRICE', 'placeOrder:INVALID_AMOUNT', 'placeOrder:UNKNOWN_PAIR',
-      'placeOrder:INSUFFICIENT_BALANCE', 'placeOrder:DUPLICATE_CLIENT_ORDER_ID', 'cancelOrder:NOT_FOUND', 'cancelAll:UNKNOWN_PAIR',
+      'placeOrder:INSUFFICIENT_BALANCE', 'placeOrder:DUPLICATE_CLIENT_ORDER_ID', 'cancelOrder:NOT_FOUND', 'cancelByClientOrderId:NOT_FOUND', 'cancelAll:UNKNOWN_PAIR',
       'deposit:VALIDATION_ERROR', 'deposit:INVALID_AMOUNT', 'withdraw:INSUFFICIENT_BALANCE', 'withdraw:INVALID_AMOUNT',
       'addLiquidity:INVALID_AMOUNT', 'removeLiquidity:UNKNOWN_PAIR', 'removeLiquidity:VALIDATION_ERROR', 'removeLiquidity:INSUFFICIENT_BALANCE',
       'non-string:VALIDATION_ERROR',

@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command } from '../src/engine/commands.js';
-import type { EngineEvent, TradeEvent } from '../src/engine/events.js';
+import type { CommandResult, EngineEvent, TradeEvent } from '../src/engine/events.js';
 import { feeOf } from '../src/engine/fees.js';
 import { amountToLots, priceToTicks } from '../src/engine/market.js';
 import { assertInvariants } from './support/invariants.js';
@@ -530,6 +530,31 @@ describe('cancels', () => {
     }
     ok(h.cancel('b1', order.order.id));
     assertNoChange(h, () => assert.equal(rejected(h.cancel('b1', order.order.id)), 'NOT_FOUND'));
+  });
+
+  test('cancelByClientOrderId cancels the caller’s open order with that id, like cancelOrder; otherwise NOT_FOUND', () => {
+    const h = funded();
+    const byClient = (userId: string, clientOrderId: unknown): CommandResult =>
+      h.run({ type: 'cancelByClientOrderId', userId, clientOrderId } as unknown as Command);
+    const unlocked = h.bal('b1', 'USDC');
+    const mine = h.limit('b1', 'buy', 900, 2, { clientOrderId: 'x' });
+    const theirs = h.limit('b2', 'buy', 901, 1, { clientOrderId: 'x' });
+    for (const [userId, cid] of [['b1', 'y'], ['b3', 'x'], ['b1', ''], ['b1', 'x\ud800'], ['b1', 7], ['b1', null]] as const) {
+      assertNoChange(h, () => assert.equal(rejected(byClient(userId, cid)), 'NOT_FOUND', `${userId} ${String(cid)}`));
+    }
+    const cancelled = ok(byClient('b1', 'x'));
+    assert.equal(cancelled.order.id, mine.order.id);
+    assert.equal(cancelled.order.status, 'cancelled');
+    assert.equal(cancelled.order.cancelReason, 'user');
+    const update = h.events.find((e) => e.type === 'orderUpdated');
+    assert.ok(update?.type === 'orderUpdated' && update.order.id === mine.order.id);
+    assert.deepEqual(h.bal('b1', 'USDC'), unlocked, 'its lock is released');
+    assert.ok(h.engine.openOrder(theirs.order.id) !== null, 'another user’s order with the same id stays');
+    // closed now: the id names no open order, and is free for a new one
+    assertNoChange(h, () => assert.equal(rejected(byClient('b1', 'x')), 'NOT_FOUND'));
+    const again = h.limit('b1', 'buy', 899, 1, { clientOrderId: 'x' });
+    assert.equal(ok(byClient('b1', 'x')).order.id, again.order.id);
+    assertInvariants(h.engine);
   });
 
   test('cancelAll cancels oldest first, in one market or all, and only the caller’s', () => {

@@ -1,15 +1,26 @@
 import { reject } from '../errors.js';
 import type { Order } from './book/order.js';
-import type { CancelAllCommand, CancelOrderCommand } from './commands.js';
+import type { CancelAllCommand, CancelByClientOrderIdCommand, CancelOrderCommand } from './commands.js';
 import type { CommandResult } from './events.js';
 import type { EngineState } from './engine-state.js';
-import { shown } from './command-fields.js';
+import { isIdText, shown } from './command-fields.js';
 import { REPLAYED } from './views.js';
 
 /** Cancels one open order of the caller; someone else's order is reported as not found. */
 export function cancelOrder(s: EngineState, cmd: CancelOrderCommand): CommandResult {
   const order = s.orders.get(cmd.orderId);
   if (order === undefined || order.account.userId !== cmd.userId) return reject('NOT_FOUND', 'no such open order');
+  const view = s.cancelResting(order, 'user');
+  return view === null ? REPLAYED : { ok: true, order: view };
+}
+
+/**
+ * Cancels the caller's open order with this clientOrderId (ids are unique among a user's open orders).
+ * Decided when the command runs, so a cancel sequenced after its placement always finds the order.
+ */
+export function cancelByClientOrderId(s: EngineState, cmd: CancelByClientOrderIdCommand): CommandResult {
+  const order = isIdText(cmd.clientOrderId) ? s.accounts.get(cmd.userId)?.clientOrderIds?.get(cmd.clientOrderId) : undefined;
+  if (order === undefined) return reject('NOT_FOUND', 'no open order with this clientOrderId');
   const view = s.cancelResting(order, 'user');
   return view === null ? REPLAYED : { ok: true, order: view };
 }

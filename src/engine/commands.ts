@@ -36,6 +36,17 @@ export interface CancelOrderCommand {
   readonly orderId: number;
 }
 
+/**
+ * Cancels the caller's open order that carries this clientOrderId: a client that lost the answer to
+ * its placement (a timeout, a dropped connection) never learnt the order's id, but chose this one.
+ */
+export interface CancelByClientOrderIdCommand {
+  readonly type: 'cancelByClientOrderId';
+  readonly time: number;
+  readonly userId: string;
+  readonly clientOrderId: string;
+}
+
 export interface CancelAllCommand {
   readonly type: 'cancelAll';
   readonly time: number;
@@ -77,6 +88,7 @@ export interface PoolLiquidityCommand {
 export type Command =
   | PlaceOrderCommand
   | CancelOrderCommand
+  | CancelByClientOrderIdCommand
   | CancelAllCommand
   | DepositCommand
   | WithdrawCommand

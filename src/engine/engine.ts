@@ -1,4 +1,4 @@
-import { cancelAll, cancelOrder } from './cancel-order.js';
+import { cancelAll, cancelByClientOrderId, cancelOrder } from './cancel-order.js';
 import type { Command } from './commands.js';
 import { EngineState } from './engine-state.js';
 import type { CommandResult, EngineEvent, OrderView } from './events.js';
@@ -52,6 +52,9 @@ export class Engine {
         break;
       case 'cancelOrder':
         result = cancelOrder(s, cmd);
+        break;
+      case 'cancelByClientOrderId':
+        result = cancelByClientOrderId(s, cmd);
         break;
       case 'cancelAll':
         result = cancelAll(s, cmd);

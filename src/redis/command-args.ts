@@ -10,7 +10,7 @@ import type { EngineEvent } from '../engine/events.js';
 import type { MarketCatalogue, MarketSpec } from '../engine/market.js';
 import { MAX_ATOMS } from '../engine/market.js';
 import { invalidTime, isIdText, shown } from '../engine/command-fields.js';
-import { validateOrder, ValidOrder } from '../engine/order-validation.js';
+import { MAX_CLIENT_ORDER_ID_LENGTH, validateOrder, ValidOrder } from '../engine/order-validation.js';
 import { orderKey, type AccountKeys, type MarketKeys } from './keys.js';
 import { decodeCancels, decodePlace, decodeTail, scriptRejection, type ExecuteResult } from './reply.js';
 import { marketDescriptor, orderDescriptor, parseTime, Reader, type OrderFields } from './wire.js';
@@ -96,6 +96,19 @@ function rejection(reply: Buffer, message: (code: string) => string | undefined 
   return rejected === null ? null : { result: rejected, events: NO_EVENTS };
 }
 
+/** The reply of cancel_order: the one order cancelled, or NOT_FOUND with the command's own message. */
+function cancelOneDecoder(cat: MarketCatalogue, notFound: string): ReplyDecoder {
+  return {
+    decode(reply: Buffer): ExecuteResult {
+      const rejected = rejection(reply, () => notFound);
+      if (rejected !== null) return rejected;
+      const events: EngineEvent[] = [];
+      const [order] = decodeCancels(cat, new Reader(reply), events);
+      return { result: { ok: true, order }, events };
+    },
+  };
+}
+
 export function planCommand(layout: Layout, cmd: Command): Plan {
   const badTime = invalidTime(cmd.time);
   if (badTime !== null) return { kind: 'reject', rejection: badTime };
@@ -108,14 +121,19 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
       if (typeof cmd.userId !== 'string' || !Number.isSafeInteger(cmd.orderId) || cmd.orderId <= 0) {
         return { kind: 'reject', rejection: reject('NOT_FOUND', 'no such open order') };
       }
-      const decode = (reply: Buffer): ExecuteResult => {
-        const rejected = rejection(reply, () => 'no such open order');
-        if (rejected !== null) return rejected;
-        const events: EngineEvent[] = [];
-        const [order] = decodeCancels(cat, new Reader(reply), events);
-        return { result: { ok: true, order }, events };
-      };
-      return { kind: 'script', script: 'cancel_order', keys: layout.allKeys, args: [maxLen, orderKey(cmd.orderId), cmd.userId, timeText(cmd.time)], decoder: { decode } };
+      const decoder = cancelOneDecoder(cat, 'no such open order');
+      return { kind: 'script', script: 'cancel_order', keys: layout.allKeys, args: [maxLen, orderKey(cmd.orderId), cmd.userId, timeText(cmd.time)], decoder };
+    }
+    case 'cancelByClientOrderId': {
+      const notFound = 'no open order with this clientOrderId';
+      // ids placeOrder refuses have no open order; sent on, a lone surrogate would reach Redis as U+FFFD, another user's or order's id
+      const cid = cmd.clientOrderId;
+      if (!isIdText(cmd.userId) || !isIdText(cid) || cid.length > MAX_CLIENT_ORDER_ID_LENGTH) {
+        return { kind: 'reject', rejection: reject('NOT_FOUND', notFound) };
+      }
+      // the order key is left empty: the script finds it from (userId, clientOrderId)
+      const args = [maxLen, '', cmd.userId, timeText(cmd.time), cid];
+      return { kind: 'script', script: 'cancel_order', keys: layout.allKeys, args, decoder: cancelOneDecoder(cat, notFound) };
     }
     case 'cancelAll': {
       let keys = layout.allKeys;

@@ -1,7 +1,8 @@
 /**
  * Reading the event streams. Each command with events is one entry
  * `n <command number> <kind> <command> r <reply>`: kind `O` placeOrder (command = its order
- * descriptor, wire.ts), `X` cancelOrder, `Y` cancelAll, `D` deposit, `W` withdraw, `L` liquidity; the
+ * descriptor, wire.ts), `X` cancelOrder or cancelByClientOrderId (command = the order key found and the
+ * time, the same for both), `Y` cancelAll, `D` deposit, `W` withdraw, `L` liquidity; the
  * reply is the script's compact reply, exactly what the caller got. `decodeStreamEntry` gives back the
  * engine's events, equal (deepStrictEqual) to those `RedisEngine.execute` returned for that command.
  */

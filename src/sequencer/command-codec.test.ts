@@ -61,11 +61,12 @@ test('every value of every placeOrder enum and flag survives a round trip', () =
   }
 });
 
-test('cancelOrder, cancelAll (one pair or every pair), deposit, withdraw and pool liquidity survive a round trip', () => {
+test('cancelOrder, cancelByClientOrderId, cancelAll (one pair or every pair), deposit, withdraw and pool liquidity survive a round trip', () => {
   const encoder = new CommandEncoder();
   const commands: Command[] = [
     { type: 'cancelOrder', time: TIME, userId: 'alice', orderId: 1 },
     { type: 'cancelOrder', time: 0, userId: 'bob', orderId: Number.MAX_SAFE_INTEGER },
+    { type: 'cancelByClientOrderId', time: TIME, userId: 'alice', clientOrderId: 'my-order-1' },
     { type: 'cancelAll', time: TIME, userId: 'alice', pair: 'BTC-USD' },
     { type: 'cancelAll', time: TIME, userId: 'alice', pair: null },
     { type: 'cancelAll', time: TIME, userId: 'alice', pair: '' },
@@ -85,6 +86,7 @@ test('user ids and other strings beyond ASCII survive a round trip', () => {
       { type: 'deposit', time: TIME, userId, asset: 'USD', amount: 5 },
       { type: 'withdraw', time: TIME, userId, asset: 'USD', amount: 5 },
       { type: 'cancelOrder', time: TIME, userId, orderId: 3 },
+      { type: 'cancelByClientOrderId', time: TIME, userId, clientOrderId: userId || 'c' },
       { type: 'cancelAll', time: TIME, userId, pair: null },
       { type: 'placeOrder', time: TIME, userId, pair: 'BTC-USD', side: 'buy', orderType: 'limit', price: 5, amount: 1, clientOrderId: userId.slice(0, 64) || 'c' },
     ];
@@ -166,6 +168,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   placeOrder,
   fc.record({ type: fc.constant('cancelOrder' as const), time, userId: text, orderId: number }),
   fc.record({ type: fc.constant('cancelAll' as const), time, userId: text, pair: fc.option(text, { nil: null }) }),
+  fc.record({ type: fc.constant('cancelByClientOrderId' as const), time, userId: text, clientOrderId: text }),
   fc.record({ type: fc.constantFrom('deposit' as const, 'withdraw' as const), time, userId: text, asset: text, amount: number }),
   fc.record({ type: fc.constantFrom('addLiquidity' as const, 'removeLiquidity' as const), time, pair: text, baseAmount: number, quoteAmount: number }),
 );

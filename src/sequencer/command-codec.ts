@@ -6,6 +6,7 @@
  *               (NaN = absent) · u8 timeInForce (0 absent, 1 GTC, 2 IOC, 3 FOK) · u8 postOnly (0 absent,
  *               1 false, 2 true) · str? clientOrderId · i32 maxSlippageBps (-1 absent) · u8 stp (0 absent, 1..3)
  *   cancelOrder: str userId · f64 orderId        cancelAll: str userId · str? pair
+ *   cancelByClientOrderId (type 8): str userId · str clientOrderId
  *   deposit / withdraw: str userId · str asset · f64 amount
  *   addLiquidity / removeLiquidity: str pair · f64 baseAmount · f64 quoteAmount
  * str = u16 byte length + UTF-8; str? uses length 0xFFFF for null/absent.
@@ -25,6 +26,7 @@ const DEPOSIT = 4;
 const WITHDRAW = 5;
 const ADD_LIQUIDITY = 6;
 const REMOVE_LIQUIDITY = 7;
+const CANCEL_BY_CLIENT_ID = 8;
 const ABSENT = 0xffff;
 /** Strings up to this many UTF-16 units take the hand-written ASCII path in both directions. */
 const SHORT_STRING = 64;
@@ -64,6 +66,12 @@ export class CommandEncoder {
         this.f64(cmd.time);
         this.str(cmd.userId);
         this.f64(cmd.orderId);
+        break;
+      case 'cancelByClientOrderId':
+        this.u8(CANCEL_BY_CLIENT_ID);
+        this.f64(cmd.time);
+        this.str(cmd.userId);
+        this.str(cmd.clientOrderId);
         break;
       case 'cancelAll':
         this.u8(CANCEL_ALL);
@@ -234,6 +242,12 @@ class CommandReader {
         cancel.userId = this.str()!;
         cancel.orderId = this.f64();
         return cancel;
+      }
+      case CANCEL_BY_CLIENT_ID: {
+        const userId = this.str()!;
+        // null as it was journaled: the engine refused it then and refuses it again on replay
+        const clientOrderId = this.str() as string;
+        return { type: 'cancelByClientOrderId', time, userId, clientOrderId };
       }
       case CANCEL_ALL:
         return { type: 'cancelAll', time, userId: this.str()!, pair: this.str() };

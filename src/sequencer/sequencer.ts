@@ -373,6 +373,8 @@ export function stampCommand(input: CommandInput, time: number): Command {
     }
     case 'cancelOrder':
       return { type: 'cancelOrder', time, userId: input.userId, orderId: input.orderId };
+    case 'cancelByClientOrderId':
+      return { type: 'cancelByClientOrderId', time, userId: input.userId, clientOrderId: input.clientOrderId };
     case 'cancelAll':
       return { type: 'cancelAll', time, userId: input.userId, pair: input.pair };
     case 'deposit':

@@ -67,6 +67,9 @@ class H {
   cancel(userId: string, orderId: number): Promise<CommandResult> {
     return this.run({ type: 'cancelOrder', userId, orderId });
   }
+  cancelByCid(userId: unknown, clientOrderId: unknown): Promise<CommandResult> {
+    return this.run({ type: 'cancelByClientOrderId', userId, clientOrderId });
+  }
   cancelAll(userId: string, pair: string | null): Promise<CommandResult> {
     return this.run({ type: 'cancelAll', userId, pair });
   }
@@ -343,6 +346,58 @@ export function runBackendContract(factory: BackendFactory): void {
         assert.ok((await h.b.openOrder(other.order.id)) !== null);
         await h.unchanged(async () => assert.deepEqual(ok(await h.cancelAll('b1', null)).cancelled, []));
         await h.unchanged(async () => assert.equal(code(await h.cancelAll('b1', 'DOGE-USDC')), 'UNKNOWN_PAIR'));
+      });
+
+      it('cancelByClientOrderId: cancels the caller\'s open order with that id as cancelOrder does; the id is free again', async (h) => {
+        await funded(h);
+        await h.limit('s1', 'sell', 1000, 4);
+        const placed = await h.limit('b1', 'buy', 1000, 10, { clientOrderId: 'x' });
+        const open = (await h.b.openOrder(placed.order.id))!;
+        assert.equal(open.status, 'partially_filled');
+        const res = ok(await h.cancelByCid('b1', 'x'));
+        assert.deepEqual(res.order, { ...open, status: 'cancelled', cancelReason: 'user' });
+        assert.deepEqual(h.events.find((e) => e.type === 'orderUpdated'), { type: 'orderUpdated', order: res.order });
+        assert.deepEqual(h.events.find((e) => e.type === 'book'), { type: 'book', pair: IDX, seq: 3, bids: [[1000, 0]], asks: [] });
+        assert.deepEqual((await h.bal('b1', 'USDC')).locked, 0);
+        assert.equal(await h.b.openOrder(placed.order.id), null);
+        await h.unchanged(async () => assert.equal(code(await h.cancelByCid('b1', 'x')), 'NOT_FOUND'));
+        const again = await h.limit('b1', 'buy', 4000, 20, { clientOrderId: 'x' }, BTC);
+        assert.equal(again.order.status, 'open');
+        assert.equal(ok(await h.cancelByCid('b1', 'x')).order.id, again.order.id);
+      });
+
+      it("cancelByClientOrderId: NOT_FOUND for someone else's, unknown, filled, cancelled or malformed ids; nothing changes", async (h) => {
+        await funded(h);
+        const theirs = await h.limit('b2', 'buy', 900, 1, { clientOrderId: 'theirs' });
+        await h.limit('b1', 'buy', 1000, 2, { clientOrderId: 'filled' });
+        await h.limit('s1', 'sell', 1000, 2);
+        const cancelled = await h.limit('b1', 'buy', 900, 1, { clientOrderId: 'cancelled' });
+        ok(await h.cancel('b1', cancelled.order.id));
+        assert.equal((await h.limit('b1', 'buy', 800, 1, { clientOrderId: 'ioc', timeInForce: 'IOC' })).order.cancelReason, 'ioc_remainder');
+        // a user named with U+FFFD: a lone surrogate would reach Redis as that same character
+        await h.deposit('b\uFFFD', 'USDC', 1_000_000);
+        await h.limit('b\uFFFD', 'buy', 900, 1, { clientOrderId: 'c\uFFFD' });
+        const notFound = { ok: false, code: 'NOT_FOUND', message: 'no open order with this clientOrderId' };
+        const cases: Array<[unknown, unknown]> = [
+          ['b1', 'theirs'], ['b1', 'unknown'], ['b1', 'filled'], ['b1', 'cancelled'], ['b1', 'ioc'], ['b1', 'the'],
+          ['b', '2theirs'], ['b\uD800', 'c\uFFFD'], ['b\uFFFD', 'c\uD800'], ['b2', 'theirs\uD800'],
+          ['b2', ''], ['b2', 'x'.repeat(65)], ['b2', 42], ['b2', null], ['b2', ['theirs']], ['', 'theirs'], [42, 'theirs'], [null, 'theirs'],
+        ];
+        for (const [userId, clientOrderId] of cases) {
+          await h.unchanged(async () => assert.deepEqual(await h.cancelByCid(userId, clientOrderId), notFound, JSON.stringify([userId, clientOrderId])));
+        }
+        assert.equal((await h.b.openOrder(theirs.order.id))?.status, 'open');
+        assert.equal((await h.b.openOrders('b\uFFFD')).length, 1);
+      });
+
+      it('cancelByClientOrderId sent together with placements (one hooats_batch on Redis) runs in order', async (h) => {
+        await funded(h);
+        const run = (cmd: Cmd) => h.b.execute({ time: ++h.time, ...cmd } as unknown as Command);
+        const place = (cid: string): Cmd => ({ type: 'placeOrder', userId: 'b1', pair: IDX, side: 'buy', orderType: 'limit', price: 900, amount: 1, clientOrderId: cid });
+        const cancel: Cmd = { type: 'cancelByClientOrderId', userId: 'b1', clientOrderId: 'p' };
+        const replies = await Promise.all([place('p'), cancel, cancel, place('p'), place('q'), cancel].map(run));
+        assert.deepEqual(replies.map((r) => (r.result.ok ? 'order' in r.result && r.result.order.status : r.result.code)), ['open', 'cancelled', 'NOT_FOUND', 'open', 'open', 'cancelled']);
+        assert.deepEqual((await h.b.openOrders('b1')).map((o) => o.clientOrderId), ['q']);
       });
 
       it('deposits and withdrawals: only what is available; supply capped at 2^53 - 1', async (h) => {

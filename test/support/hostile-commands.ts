@@ -215,6 +215,13 @@ const cancelTemplate: fc.Arbitrary<Template> = fc
     fields: { type: 'cancelOrder', time: TIME_SLOT, ...c },
   }));
 
+const cancelByClientIdTemplate: fc.Arbitrary<Template> = fc
+  .record({ userId: fc.constantFrom(...USERS), clientOrderId: fc.constantFrom(...CIDS) })
+  .map((c) => ({
+    kinds: { type: 'type', time: 'time', userId: 'string', clientOrderId: 'string' },
+    fields: { type: 'cancelByClientOrderId', time: TIME_SLOT, ...c },
+  }));
+
 const cancelAllTemplate: fc.Arbitrary<Template> = fc
   .record({ userId: fc.constantFrom(...USERS), pair: fc.constantFrom(null, ...PAIRS) })
   .map((c) => ({
@@ -250,6 +257,7 @@ const liquidityTemplate: fc.Arbitrary<Template> = fc
 const templateArb: fc.Arbitrary<Template> = fc.oneof(
   { weight: 5, arbitrary: placeTemplate },
   { weight: 3, arbitrary: cancelTemplate },
+  { weight: 2, arbitrary: cancelByClientIdTemplate },
   { weight: 1, arbitrary: cancelAllTemplate },
   { weight: 2, arbitrary: fundingTemplate },
   { weight: 1, arbitrary: liquidityTemplate },

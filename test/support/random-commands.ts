@@ -34,6 +34,8 @@ export class CommandStream {
   private readonly placed: number[] = [];
   private readonly owner = new Map<number, string>();
   private maxId = 0;
+  /** [userId, clientOrderId] of accepted orders that had one, newest last */
+  private readonly clientIds: Array<[string, string]> = [];
 
   constructor(
     private readonly rng: Rng,
@@ -62,6 +64,7 @@ export class CommandStream {
       this.placed.push(id);
       this.owner.set(id, cmd.userId);
       if (id > this.maxId) this.maxId = id;
+      if (cmd.clientOrderId !== undefined) this.clientIds.push([cmd.userId, cmd.clientOrderId]);
     }
   }
 
@@ -77,7 +80,8 @@ export class CommandStream {
     const roll = r.int(1000);
     if (roll < 70) return this.randomDeposit();
     if (roll < 100) return this.randomWithdraw();
-    if (roll < 230) return this.randomCancel();
+    if (roll < 200) return this.randomCancel();
+    if (roll < 230) return this.randomCancelByClientId();
     if (roll < 245) return this.randomCancelAll();
     if (roll < 300) return this.invalid();
     return this.randomOrder();
@@ -122,6 +126,18 @@ export class CommandStream {
       userId = this.user();
     }
     return { type: 'cancelOrder', time: this.time, userId, orderId };
+  }
+
+  private randomCancelByClientId(): Command {
+    const r = this.rng;
+    let userId = this.user();
+    let clientOrderId = `c${r.int(6)}`;
+    if (r.chance(0.7) && this.clientIds.length > 0) {
+      // recent: often still open; sometimes closed, or (the id is reusable) open again as another order
+      [userId, clientOrderId] = this.clientIds[Math.max(0, this.clientIds.length - 1 - r.int(60))];
+      if (r.chance(0.1)) userId = this.user();
+    }
+    return { type: 'cancelByClientOrderId', time: this.time, userId, clientOrderId };
   }
 
   private randomCancelAll(): Command {

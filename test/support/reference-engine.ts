@@ -13,6 +13,7 @@
  */
 import type {
   CancelAllCommand,
+  CancelByClientOrderIdCommand,
   CancelOrderCommand,
   Command,
   DepositCommand,
@@ -106,6 +107,9 @@ export class ReferenceEngine {
       case 'cancelOrder':
         result = this.cancel(cmd, ctx);
         break;
+      case 'cancelByClientOrderId':
+        result = this.cancelByClientOrderId(cmd, ctx);
+        break;
       case 'cancelAll':
         result = this.cancelAll(cmd, ctx);
         break;
@@ -185,6 +189,15 @@ export class ReferenceEngine {
       if (o.userId !== cmd.userId) return rejection('NOT_FOUND');
       const view = this.cancelResting(mi, o, 'user', ctx);
       return { ok: true, order: view };
+    }
+    return rejection('NOT_FOUND');
+  }
+
+  private cancelByClientOrderId(cmd: CancelByClientOrderIdCommand, ctx: Ctx): CommandResult {
+    for (let mi = 0; mi < this.st.markets.length; mi++) {
+      const m = this.st.markets[mi];
+      const o = [...m.bids, ...m.asks].find((x) => x.userId === cmd.userId && x.clientOrderId === cmd.clientOrderId);
+      if (o !== undefined) return { ok: true, order: this.cancelResting(mi, o, 'user', ctx) };
     }
     return rejection('NOT_FOUND');
   }
