@@ -118,7 +118,7 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
     case 'placeOrder':
       return planPlaceOrder(layout, cmd);
     case 'cancelOrder': {
-      if (typeof cmd.userId !== 'string' || !Number.isSafeInteger(cmd.orderId) || cmd.orderId <= 0) {
+      if (!isIdText(cmd.userId) || !Number.isSafeInteger(cmd.orderId) || cmd.orderId <= 0) {
         return { kind: 'reject', rejection: reject('NOT_FOUND', 'no such open order') };
       }
       const decoder = cancelOneDecoder(cat, 'no such open order');
@@ -144,7 +144,7 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
         keys = market.scriptKeys;
         index = market.index;
       }
-      if (typeof cmd.userId !== 'string') return { kind: 'done', result: { ok: true, cancelled: [] } };
+      if (!isIdText(cmd.userId)) return { kind: 'done', result: { ok: true, cancelled: [] } };
       const decode = (reply: Buffer): ExecuteResult => {
         const events: EngineEvent[] = [];
         const views = decodeCancels(cat, new Reader(reply), events);
@@ -162,7 +162,7 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
       if (!Number.isSafeInteger(cmd.amount) || cmd.amount <= 0) {
         return { kind: 'reject', rejection: reject('INVALID_AMOUNT', 'amount must be positive') };
       }
-      if (typeof cmd.userId !== 'string') return { kind: 'reject', rejection: reject('INSUFFICIENT_BALANCE') };
+      if (!isIdText(cmd.userId)) return { kind: 'reject', rejection: reject('INSUFFICIENT_BALANCE') };
       const name = cmd.asset;
       const decode = (reply: Buffer): ExecuteResult => {
         const rejected = rejection(reply, (code) => (code === 'INVALID_AMOUNT' ? `deposit would take ${name} past its maximum total supply` : undefined));

@@ -390,6 +390,17 @@ export function runBackendContract(factory: BackendFactory): void {
         assert.equal((await h.b.openOrders('b\uFFFD')).length, 1);
       });
 
+      it('a user id with a lone surrogate acts on nobody, not on the user named with U+FFFD (what UTF-8 would make of it)', async (h) => {
+        await h.deposit('u\uFFFD', 'USDC', 1_000_000);
+        const placed = await h.limit('u\uFFFD', 'buy', 900, 1);
+        const lone = 'u\uD800';
+        await h.unchanged(async () => assert.equal(code(await h.cancel(lone, placed.order.id)), 'NOT_FOUND'));
+        await h.unchanged(async () => assert.deepEqual(ok(await h.cancelAll(lone, null)).cancelled, []));
+        await h.unchanged(async () => assert.equal(code(await h.withdraw(lone, 'USDC', 1)), 'INSUFFICIENT_BALANCE'));
+        await h.unchanged(async () => assert.equal(code(await h.deposit(lone, 'USDC', 1)), 'VALIDATION_ERROR'));
+        assert.equal((await h.b.openOrder(placed.order.id))?.status, 'open');
+      });
+
       it('cancelByClientOrderId sent together with placements (one hooats_batch on Redis) runs in order', async (h) => {
         await funded(h);
         const run = (cmd: Cmd) => h.b.execute({ time: ++h.time, ...cmd } as unknown as Command);
