@@ -108,4 +108,14 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'orders by client order id',
+    // partial: only orders placed with a clientOrderId pay for it on insert. Built in the migration's
+    // transaction (CONCURRENTLY cannot run in one), so on a large table the writer waits for the build;
+    // trading does not.
+    sql: `
+      CREATE INDEX orders_by_client_id ON orders (user_id, client_order_id, id DESC) WHERE client_order_id IS NOT NULL;
+    `,
+  },
 ];

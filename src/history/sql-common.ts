@@ -176,6 +176,10 @@ export function ordersSql(t: TableName, q: OrdersQuery): Sql {
     where.push('pair = ?');
     params.push(q.pair);
   }
+  if (q.clientOrderId !== undefined) {
+    where.push('client_order_id = ?');
+    params.push(q.clientOrderId);
+  }
   if (q.status !== undefined) where.push(statusClause(q.status, params));
   if (q.before !== undefined) {
     where.push('id < ?');

@@ -111,4 +111,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'orders by client order id',
+    // partial: only orders placed with a clientOrderId pay for it on insert
+    sql: `
+      CREATE INDEX orders_by_client_id ON orders (user_id, client_order_id, id DESC) WHERE client_order_id IS NOT NULL;
+    `,
+  },
 ];

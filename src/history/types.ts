@@ -131,6 +131,11 @@ export type OrderStatusFilter = 'open' | 'closed' | OrderStatus;
 export interface OrdersQuery {
   readonly userId: string;
   readonly pair?: string;
+  /**
+   * only orders placed with this clientOrderId: one open order at most, but any number of closed ones
+   * (a clientOrderId is free again once its order closes); index `orders_by_client_id`
+   */
+  readonly clientOrderId?: string;
   readonly status?: OrderStatusFilter;
   readonly limit: number;
   /** cursor: only orders with id < before */

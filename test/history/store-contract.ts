@@ -149,6 +149,10 @@ export function runStoreContract({ name, create }: StoreContractOptions): void {
         await subject.store.write({ lastSeq: odd.length, orders, orderEvents: [], fills: [], trades: [] });
         assert.deepStrictEqual((await subject.store.dump()).orders, orders);
         assert.deepStrictEqual(await subject.store.order('user a"b', 1), orders[0]);
+        for (const o of orders) {
+          const found = await subject.store.orders({ userId: o.userId, clientOrderId: o.clientOrderId!, limit: 5 });
+          assert.deepStrictEqual(found.items, [o], `by clientOrderId ${JSON.stringify(o.clientOrderId)}`);
+        }
       } finally {
         await subject.dispose();
       }
@@ -353,6 +357,7 @@ async function checkQueries(store: HistoryStore, expected: HistoryDump, now: num
     cancelled: (o) => o.status === 'cancelled',
     partially_filled: (o) => o.status === 'partially_filled',
   };
+  let reusedClientIds = 0;
   for (const userId of users) {
     const mine = expected.orders.filter((o) => o.userId === userId);
     assert.deepStrictEqual(await collectPages((before) => store.orders({ userId, limit: 7, before })), desc(mine));
@@ -369,6 +374,17 @@ async function checkQueries(store: HistoryStore, expected: HistoryDump, now: num
       await collectPages((before) => store.fills({ userId, pair: 'BTC-USDC', limit: 4, before })),
       desc(fills.filter((f) => f.pair === 'BTC-USDC')),
     );
+    // by clientOrderId, which is free again once its order closes: all of them newest first, the newest closed one
+    const clientIds = [...new Set(mine.map((o) => o.clientOrderId).filter((c): c is string => c !== null))];
+    for (const clientOrderId of [...clientIds, 'never-used']) {
+      const want = desc(mine.filter((o) => o.clientOrderId === clientOrderId));
+      const got = await collectPages((before) => store.orders({ userId, clientOrderId, limit: 2, before }));
+      assert.deepStrictEqual(got, want, `${userId} clientOrderId ${clientOrderId}`);
+      const newestClosed = await store.orders({ userId, clientOrderId, status: 'closed', limit: 1 });
+      assert.deepStrictEqual(newestClosed.items, want.filter(statusOk.closed).slice(0, 1), `${userId} newest closed ${clientOrderId}`);
+      reusedClientIds += want.length > 1 ? 1 : 0;
+    }
+    assert.deepStrictEqual((await store.orders({ userId: `${userId}-other`, clientOrderId: clientIds[0], limit: 5 })).items, []);
     const some = mine[rng.int(mine.length)];
     assert.deepStrictEqual(await store.order(userId, some.id), some);
     assert.equal(await store.order(`${userId}-other`, some.id), null);
@@ -377,6 +393,7 @@ async function checkQueries(store: HistoryStore, expected: HistoryDump, now: num
       expected.orderEvents.filter((e) => e.orderId === some.id),
     );
   }
+  assert.ok(reusedClientIds > 0, 'the run reuses clientOrderIds');
   for (const pair of PAIRS) {
     const tape = desc(expected.trades.filter((t) => t.pair === pair));
     assert.deepStrictEqual(await store.trades({ pair, limit: 25 }), tape.slice(0, 25));

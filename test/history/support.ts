@@ -60,6 +60,15 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** [id, clientOrderId, userId, status] of the orders in the upgrade tests' version 1 store */
+export const V1_ORDERS: ReadonlyArray<[number, string | null, string, string]> = [
+  [1, 'k', 'u', 'cancelled'],
+  [2, null, 'u', 'filled'],
+  [3, 'k', 'v', 'cancelled'],
+  [4, 'k', 'u', 'filled'],
+  [5, 'k', 'u', 'open'],
+];
+
 export interface DurableRecord {
   readonly seq: number;
   readonly events: readonly EngineEvent[];
