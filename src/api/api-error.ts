@@ -44,6 +44,7 @@ const FASTIFY_CODES: Readonly<Record<string, [ErrorCode, string]>> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['VALIDATION_ERROR', 'Content-Length does not match the body'],
   FST_ERR_CTP_INVALID_TYPE: ['VALIDATION_ERROR', 'Content-Type is not valid'],
   FST_ERR_BAD_URL: ['VALIDATION_ERROR', 'URL is not valid'],
+  FST_ERR_MAX_PARAM_LENGTH: ['VALIDATION_ERROR', 'a path parameter is too long'],
   FST_ERR_ASYNC_CONSTRAINT: ['VALIDATION_ERROR', 'Request is not valid'],
 };
 

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { Ajv } from 'ajv';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type onResponseHookHandler } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type onResponseHookHandler } from 'fastify';
 import { pino } from 'pino';
 import type { AppConfig } from '../config/config.js';
 import { registerDashboard } from '../dashboard/register.js';
@@ -103,6 +103,14 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
     // fastify's own 503 body is not in the catalogue shape: the guards answer UNAVAILABLE instead
     return503OnClosing: false,
     clientErrorHandler: clientError,
+    // what the router refuses before any route runs (a path that does not decode, a parameter over
+    // maxParamLength) bypasses the error handler: answer it in the catalogue shape too
+    frameworkErrors: (err, _request, reply) => {
+      const { error } = toApiError(err);
+      stats.rejection(error.code);
+      // the declared type is generic over a route's reply types; there is no route here
+      (reply as unknown as FastifyReply).code(error.statusCode).send(errorBody(error.code, error.message));
+    },
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
   app.decorateRequest('principal', null);

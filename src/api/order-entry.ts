@@ -65,6 +65,16 @@ export class OrderEntry {
     return r.order;
   }
 
+  /**
+   * The cancelled order: the caller's open order with this clientOrderId, found when the command runs in
+   * sequence (so a cancel sent right after its placement finds it); NOT_FOUND when there is none.
+   */
+  async cancelByClientOrderId(userId: string, clientOrderId: string): Promise<OrderView> {
+    const r = await this.run({ type: 'cancelByClientOrderId', userId, clientOrderId });
+    if (!('order' in r)) throw new Error('cancelByClientOrderId returned no order');
+    return r.order;
+  }
+
   async cancelAll(userId: string, pair: string | null): Promise<{ cancelled: string[] }> {
     const r = await this.run({ type: 'cancelAll', userId, pair });
     if (!('cancelled' in r)) throw new Error('cancelAll returned no list');

@@ -4,6 +4,7 @@
  * fastify compiles them into fast serialisers (fast-json-stringify), the main saving on the hot path.
  * The OpenAPI document is generated from these same schemas.
  */
+import { MAX_CLIENT_ORDER_ID_LENGTH } from '../engine/order-validation.js';
 import { ERRORS } from '../errors.js';
 
 const decimal = {
@@ -13,6 +14,9 @@ const decimal = {
 } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 const str = { type: 'string' } as const;
+
+/** The caller's own order label: 1–64 characters, unique among their open orders, reusable once closed. */
+export const clientOrderId = { type: 'string', minLength: 1, maxLength: MAX_CLIENT_ORDER_ID_LENGTH } as const;
 
 export const orderRequest = {
   type: 'object',
@@ -27,7 +31,7 @@ export const orderRequest = {
     quoteAmount: decimal,
     timeInForce: { enum: ['GTC', 'IOC', 'FOK'] },
     postOnly: { type: 'boolean' },
-    clientOrderId: { type: 'string', minLength: 1, maxLength: 64 },
+    clientOrderId,
     maxSlippageBps: { type: 'integer', minimum: 0, maximum: 10000 },
     selfTradePrevention: { enum: ['cancel_maker', 'cancel_taker', 'cancel_both'] },
   },
@@ -233,6 +237,14 @@ export const orderIdParams = {
   additionalProperties: false,
   required: ['id'],
   properties: { id: { type: 'string', pattern: '^[0-9]{1,20}$', description: 'order id' } },
+} as const;
+
+/** A clientOrderId in a path: percent-encoded as any path segment (`my%20id`, UTF-8), decoded before this check. */
+export const clientOrderIdParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['clientOrderId'],
+  properties: { clientOrderId: { ...clientOrderId, description: 'the clientOrderId the order was placed with (URL-encoded)' } },
 } as const;
 
 /** Query strings are coerced (depth=10 → 10); unknown parameters are refused like unknown fields. */

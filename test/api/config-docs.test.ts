@@ -104,7 +104,8 @@ describe('docs/API.md', () => {
     for (const path of ['/api/health', '/api/trading/v2/markets', '/api/orderbook/:pair', '/api/trading/v2/market/:pair',
       '/api/trading/v2/trades/:pair', '/api/performance/metrics', '/metrics', '/api/trading/v2/orders', '/api/trading/v2/orders/:id',
       '/api/trading/v2/batch', '/api/trading/v2/fills', '/api/trading/v2/balances', '/api/admin/deposits', '/api/admin/withdrawals',
-      '/api/admin/balances/:userId', '/api/docs/openapi.json', '/api/trading/v2/candles/:pair']) {
+      '/api/admin/balances/:userId', '/api/docs/openapi.json', '/api/trading/v2/candles/:pair',
+      '/api/trading/v2/orders/client/:clientOrderId']) {
       assert.ok(doc.includes(path), `docs/API.md mentions ${path}`);
     }
     for (const op of ['auth', 'subscribe', 'unsubscribe', 'order', 'cancel', 'batch', 'ping']) assert.ok(doc.includes(`"op": "${op}"`), op);

@@ -7,8 +7,8 @@
  * 2. a seeded burst of trading (single orders, batches, market orders through the AMM, cancels) under a
  *    clock that moves by minutes per command, so candles of every interval and the 24 h window fill up;
  *    then every history endpoint is walked page by page (cursor pagination) and compared with what the
- *    durable events say, candles with a brute-force recomputation from GET trades, the ticker with one
- *    from the trades in its window;
+ *    durable events say (orders also by their reused clientOrderIds), candles with a brute-force
+ *    recomputation from GET trades, the ticker with one from the trades in its window;
  * 3. a restart: the history answers exactly the same afterwards;
  * 4. a store outage during trading: orders keep being accepted, health stays 200 and shows the lag,
  *    history reads answer 503, the writer's bounded queue overflows and snapshots are pruned meanwhile;
@@ -46,6 +46,8 @@ export interface Backend {
 
 const PAIRS = MARKETS.map((m) => m.pair);
 const USERS = ['h0', 'h1', 'h2', 'h3', 'h4'];
+/** few, so that they are reused once their orders close (and now and then refused while one is open) */
+const CLIENT_IDS = ['k0', 'k1', 'k2', 'k 3/é'];
 const INTERVALS = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 const DAY = 86_400_000;
 const fmt = new HistoryFormatter(buildCatalogue(MARKETS));
@@ -160,6 +162,7 @@ export function historySuite(backend: Backend): void {
       const order: Record<string, unknown> = { pair, side, type: 'limit', price, amount };
       if (rng.chance(0.15)) order.timeInForce = 'IOC';
       else if (rng.chance(0.05)) order.postOnly = true;
+      if (rng.chance(0.25)) order.clientOrderId = rng.pick(CLIENT_IDS);
       return order;
     }
 
@@ -178,7 +181,8 @@ export function historySuite(backend: Backend): void {
         } else if (r < 0.9) {
           const res = await call(s, 'POST', '/api/trading/v2/orders', token(u), randomOrder());
           if (res.status !== 201) {
-            assert.equal(res.status, 422, JSON.stringify(res.body)); // a limit order that cannot lock its funds
+            // a limit order that cannot lock its funds, or a clientOrderId still in use
+            assert.ok(res.status === 422 || res.status === 409, JSON.stringify(res.body));
             continue;
           }
           placed.get(u)!.add(res.body.order.id);
@@ -246,6 +250,7 @@ export function historySuite(backend: Backend): void {
       const expected = expectedDump(records, MARKETS);
       assert.equal(expected.lastSeq, s.sequencer.durableSeq, 'the recorder saw every durable command');
       const byIdDesc = <T extends { id: number }>(xs: T[]) => [...xs].sort((a, b) => b.id - a.id);
+      let reusedClientIds = 0;
       for (const u of USERS) {
         const mine = byIdDesc(expected.orders.filter((o) => o.userId === u));
         assert.deepEqual(new Set(mine.map((o) => String(o.id))), placed.get(u), `${label}: ${u}'s orders are the ones placed`);
@@ -263,9 +268,21 @@ export function historySuite(backend: Backend): void {
           const other = USERS.find((x) => x !== u)!;
           assert.equal((await get(`/api/trading/v2/orders/${o.id}`, other)).status, 404, 'another user’s order is not found');
         }
+        for (const cid of CLIENT_IDS) {
+          // newest first: the open one (at most one), else the newest closed one
+          const withCid = mine.filter((o) => o.clientOrderId === cid);
+          const listed = await walk(`/api/trading/v2/orders?clientOrderId=${encodeURIComponent(cid)}`, 'orders', rng.range(1, 8), u);
+          assert.deepEqual(listed, withCid.map(orderJson), `${label}: ${u} orders with clientOrderId ${cid}`);
+          const one = await get(`/api/trading/v2/orders/client/${encodeURIComponent(cid)}`, u);
+          const expected = withCid.find((o) => !isClosed(o)) ?? withCid[0];
+          if (expected === undefined) assert.equal(one.status, 404, `${label}: ${u} ${cid} never used`);
+          else assert.deepEqual(one.body.order, orderJson(expected), `${label}: ${u} GET by clientOrderId ${cid}`);
+          if (withCid.length > 1) reusedClientIds++;
+        }
         const fills = await walk('/api/trading/v2/fills', 'fills', rng.range(3, 40), u);
         assert.deepEqual(fills, byIdDesc(expected.fills.filter((f) => f.userId === u)).map((f) => fmt.fill(f)), `${label}: ${u} fills`);
       }
+      assert.ok(reusedClientIds > 0, `${label}: clientOrderIds were reused`);
       for (const pair of PAIRS) {
         const trades = (await walk(`/api/trading/v2/trades/${pair}`, 'trades', rng.range(5, 60))) as TradeJson[];
         assert.deepEqual(trades, byIdDesc(expected.trades.filter((t) => t.pair === pair)).map((t) => fmt.trade(t)), `${label}: ${pair} tape`);
@@ -412,6 +429,7 @@ export function historySuite(backend: Backend): void {
         assert.equal(trades.headers.get('retry-after'), '1');
         const closedId = [...placed.get('h0')!][0];
         assert.equal((await get(`/api/trading/v2/orders/${closedId}`, 'h0')).status, 503, 'not 404: the order exists');
+        assert.equal((await get('/api/trading/v2/orders/client/never-used', 'h0')).status, 503, 'not 404: a closed one may exist');
         assert.equal((await get('/api/trading/v2/fills', 'h0')).status, 503);
         assert.equal((await get('/api/trading/v2/candles/IDX-USDC?interval=1m')).status, 503);
         assert.equal((await get('/api/trading/v2/market/IDX-USDC')).status, 503);

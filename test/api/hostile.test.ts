@@ -93,6 +93,14 @@ describe('hostile input', () => {
     for (const path of ['/api/trading/v2/orders/-1', '/api/trading/v2/orders/1e5', '/api/trading/v2/orders/99999999999999999999', '/api/trading/v2/orders/%00']) {
       assertCleanRefusal(await call(s, 'DELETE', path, token), `DELETE ${path}`);
     }
+    // free text in the path: empty, too long (for the schema, for the router), undecodable, unknown
+    const byClientId = ['', 'x'.repeat(65), 'x'.repeat(5000), '%', '%ED%A0%80', '%C0%AF', '..%2F..%2Fetc', '%00', '__proto__', 'constructor']
+      .map((cid) => `/api/trading/v2/orders/client/${cid}`);
+    for (const path of [...byClientId, '/api/trading/v2/orders?clientOrderId=', `/api/trading/v2/orders?clientOrderId=${'y'.repeat(65)}`]) {
+      assertCleanRefusal(await call(s, 'DELETE', path, token), `DELETE ${path}`);
+      assertCleanRefusal(await call(s, 'GET', path, token), `GET ${path}`);
+    }
+    assertCleanRefusal(await call(s, 'GET', `/api/orderbook/${'P'.repeat(200)}`), 'pair over the router\'s parameter length');
     for (const q of ['depth=-1', 'depth=abc', 'depth=1e9', 'foo=1', '__proto__=1', 'depth=1&depth=2']) {
       assertCleanRefusal(await call(s, 'GET', `/api/orderbook/${P}?${q}`), `query ${q}`);
     }
@@ -128,7 +136,9 @@ describe('hostile input', () => {
     await c.request({ op: 'auth', reqId: 'a', token });
     const junk = ['{', '[]', 'null', '"x"', '{"op":"__proto__"}', '{"op":"order","reqId":1,"__proto__":{"x":1}}',
       '{"op":"order","reqId":2,"pair":"IDX-USDC","side":"buy","type":"limit","price":"1e5","amount":"1"}',
-      '{"op":"cancel","reqId":3,"orderId":"-5"}', '{"op":"batch","reqId":4,"orders":"all"}'];
+      '{"op":"cancel","reqId":3,"orderId":"-5"}', '{"op":"batch","reqId":4,"orders":"all"}',
+      '{"op":"cancel","reqId":5,"orderId":"1","clientOrderId":"a"}', '{"op":"cancel","reqId":6}',
+      '{"op":"cancel","reqId":7,"clientOrderId":"__proto__"}', '{"op":"cancel","reqId":8,"clientOrderId":["a"]}'];
     for (const text of junk) c.send(text);
     c.ws.send(Buffer.from([0xff, 0xfe, 0x00, 0x01]));
     const pong = await c.request({ op: 'ping', reqId: 'alive' });

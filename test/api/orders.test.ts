@@ -217,3 +217,160 @@ describe('orders over HTTP', () => {
     assert.equal((await call(s, 'GET', `/api/trading/v2/orders/abc`, bob)).body.error.code, 'VALIDATION_ERROR');
   });
 });
+
+describe('orders by clientOrderId over HTTP', () => {
+  let s: Server;
+  let alice: string;
+  let bob: string;
+  const ORDERS = '/api/trading/v2/orders';
+  const byCid = (cid: string) => `${ORDERS}/client/${encodeURIComponent(cid)}`;
+
+  before(async () => {
+    s = await startServer();
+    alice = await s.token('alice');
+    bob = await s.token('bob');
+    await fund(s, 'alice', { USDC: '10000', IDX: '100' });
+    await fund(s, 'bob', { USDC: '10000', IDX: '100' });
+  });
+  after(() => s.close());
+
+  const place = (token: string, body: object) => call(s, 'POST', ORDERS, token, { pair: P, side: 'buy', type: 'limit', ...body });
+  const usdc = async (token: string) => (await call(s, 'GET', '/api/trading/v2/balances', token)).body.balances.USDC;
+
+  it('finds and cancels an order by the clientOrderId alone, releasing its lock; someone else\'s is 404', async () => {
+    const before = await usdc(alice);
+    const placed = await place(alice, { price: '2', amount: '3', clientOrderId: 'lost-1' });
+    assert.equal(placed.status, 201);
+    assert.deepEqual(await usdc(alice), { available: '9994.0000000', locked: '6.0000000' });
+
+    const found = await call(s, 'GET', byCid('lost-1'), alice);
+    assert.equal(found.status, 200);
+    assert.deepEqual(found.body, { order: placed.body.order });
+    const listed = await call(s, 'GET', `${ORDERS}?clientOrderId=lost-1`, alice);
+    assert.deepEqual(listed.body, { orders: [placed.body.order], nextCursor: null });
+
+    // the same clientOrderId of another user names another order (here: none)
+    for (const method of ['GET', 'DELETE']) {
+      const other = await call(s, method, byCid('lost-1'), bob);
+      assert.equal(other.status, 404, method);
+      assert.equal(other.body.error.code, 'NOT_FOUND');
+    }
+    assert.deepEqual((await call(s, 'GET', `${ORDERS}?clientOrderId=lost-1`, bob)).body.orders, []);
+
+    const seq = s.sequencer.lastSeq;
+    const cancelled = await call(s, 'DELETE', byCid('lost-1'), alice);
+    assert.equal(cancelled.status, 200);
+    assert.deepEqual(cancelled.body, { order: { ...placed.body.order, status: 'cancelled', cancelReason: 'user' } });
+    assert.equal(s.sequencer.lastSeq, seq + 1, 'one journaled command');
+    assert.ok(s.sequencer.durableSeq >= seq + 1, 'durable before the answer');
+    assert.deepEqual(await usdc(alice), before, 'the lock is released');
+
+    // closed: the history answers, by clientOrderId and by id alike
+    const afterCancel = await call(s, 'GET', byCid('lost-1'), alice);
+    assert.deepEqual(afterCancel.body, cancelled.body);
+    assert.deepEqual((await call(s, 'GET', `${ORDERS}/${placed.body.order.id}`, alice)).body, cancelled.body);
+    const again = await call(s, 'DELETE', byCid('lost-1'), alice);
+    assert.equal(again.status, 404);
+    assert.deepEqual(again.body.error, { code: 'NOT_FOUND', message: 'no open order with this clientOrderId' });
+    const unknown = await call(s, 'GET', byCid('never-used'), alice);
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'NOT_FOUND');
+    assert.equal((await call(s, 'DELETE', byCid('never-used'), alice)).status, 404);
+  });
+
+  it('after reuse: the open order wins, then the newest closed one; the listing filter shows them all', async () => {
+    const first = await place(alice, { price: '1', amount: '1', clientOrderId: 'again' });
+    await call(s, 'DELETE', byCid('again'), alice);
+    const second = await place(alice, { price: '1.5', amount: '1', clientOrderId: 'again' });
+    assert.equal(second.status, 201, 'free again once the first closed');
+    assert.equal((await call(s, 'GET', byCid('again'), alice)).body.order.id, second.body.order.id, 'the open one, not the closed');
+    const conflict = await place(alice, { price: '1', amount: '1', clientOrderId: 'again' });
+    assert.equal(conflict.status, 409);
+
+    // closed on arrival: an IOC with nothing to take
+    const third = await place(alice, { price: '0.5', amount: '1', timeInForce: 'IOC', clientOrderId: 'again' });
+    assert.equal(third.status, 409, 'still in use by the open one');
+    await call(s, 'DELETE', `${ORDERS}/${second.body.order.id}`, alice);
+    const ioc = await place(alice, { price: '0.5', amount: '1', timeInForce: 'IOC', clientOrderId: 'again' });
+    assert.equal(ioc.body.order.cancelReason, 'ioc_remainder');
+    const newest = await call(s, 'GET', byCid('again'), alice);
+    assert.deepEqual(newest.body, { order: ioc.body.order }, 'the newest closed one');
+
+    const all = await call(s, 'GET', `${ORDERS}?clientOrderId=again`, alice);
+    assert.deepEqual(all.body.orders.map((o: any) => o.id), [ioc.body.order.id, second.body.order.id, first.body.order.id]);
+    const page = await call(s, 'GET', `${ORDERS}?clientOrderId=again&status=cancelled&limit=2`, alice);
+    assert.deepEqual(page.body.orders.map((o: any) => o.id), [ioc.body.order.id, second.body.order.id]);
+    const rest = await call(s, 'GET', `${ORDERS}?clientOrderId=again&status=cancelled&limit=2&cursor=${page.body.nextCursor}`, alice);
+    assert.deepEqual(rest.body, { orders: [{ ...first.body.order, status: 'cancelled', cancelReason: 'user' }], nextCursor: null });
+    assert.deepEqual((await call(s, 'GET', `${ORDERS}?clientOrderId=again&status=open`, alice)).body.orders, []);
+
+    const open = await place(alice, { price: '1', amount: '1', clientOrderId: 'again' });
+    const mixed = await call(s, 'GET', `${ORDERS}?clientOrderId=again&limit=2`, alice);
+    assert.deepEqual(mixed.body.orders.map((o: any) => o.id), [open.body.order.id, ioc.body.order.id], 'open and closed merged by id');
+    assert.deepEqual((await call(s, 'GET', `${ORDERS}?clientOrderId=again&status=open`, alice)).body.orders, [open.body.order]);
+  });
+
+  it('takes any clientOrderId URL-encoded in the path, and /orders/client/... never reaches /orders/:id', async () => {
+    const ids = ['my id', 'a/b', 'ünï€😀', '100%', 'q?x#y&z=1', "it's \"quoted\"", '+plus', 'client', '42', 'x'.repeat(64)];
+    for (const cid of ids) {
+      const placed = await place(alice, { price: '1', amount: '0.1', clientOrderId: cid });
+      assert.equal(placed.status, 201, cid);
+      const found = await call(s, 'GET', byCid(cid), alice);
+      assert.equal(found.status, 200, `GET ${cid}: ${JSON.stringify(found.body)}`);
+      assert.equal(found.body.order.id, placed.body.order.id, cid);
+      const listed = await call(s, 'GET', `${ORDERS}?clientOrderId=${encodeURIComponent(cid)}&status=open`, alice);
+      assert.deepEqual(listed.body.orders.map((o: any) => o.id), [placed.body.order.id], cid);
+      const cancelled = await call(s, 'DELETE', byCid(cid), alice);
+      assert.equal(cancelled.status, 200, cid);
+      assert.equal(cancelled.body.order.clientOrderId, cid);
+      assert.equal(cancelled.body.order.status, 'cancelled');
+    }
+    // %20 as a client would write it by hand
+    const spaced = await place(alice, { price: '1', amount: '0.1', clientOrderId: 'my id' });
+    assert.equal((await call(s, 'GET', `${ORDERS}/client/my%20id`, alice)).body.order.id, spaced.body.order.id);
+    // a clientOrderId that looks like another order's id: each path means what it says
+    const numeric = await place(alice, { price: '1', amount: '0.1', clientOrderId: spaced.body.order.id });
+    assert.equal((await call(s, 'GET', `${ORDERS}/client/${spaced.body.order.id}`, alice)).body.order.id, numeric.body.order.id);
+    assert.equal((await call(s, 'GET', `${ORDERS}/${spaced.body.order.id}`, alice)).body.order.id, spaced.body.order.id);
+    // without a further segment "client" is an order id, and not a valid one
+    const bare = await call(s, 'GET', `${ORDERS}/client`, alice);
+    assert.equal(bare.status, 400);
+    assert.match(bare.body.error.message, /params\/id/);
+
+    const doc = (await call(s, 'GET', '/api/docs/openapi.json')).body;
+    const path = doc.paths['/api/trading/v2/orders/client/{clientOrderId}'];
+    assert.deepEqual(Object.keys(path).sort(), ['delete', 'get']);
+    assert.deepEqual(path.get.parameters[0].schema.maxLength, 64);
+    assert.ok(doc.paths['/api/trading/v2/orders/{id}'].get, 'the order-id route is still documented');
+    assert.ok(doc.paths['/api/trading/v2/orders'].get.parameters.some((p: any) => p.name === 'clientOrderId'));
+  });
+
+  it('refuses an empty, too long or undecodable clientOrderId with 400 and changes nothing', async () => {
+    await place(alice, { price: '1', amount: '1', clientOrderId: 'x'.repeat(64) });
+    const hash = s.sequencer.engine.stateHash();
+    const lastSeq = s.sequencer.lastSeq;
+    const bad = [`${ORDERS}/client/`, byCid('x'.repeat(65)), byCid('x'.repeat(500)), byCid('é'.repeat(65)), `${ORDERS}/client/%`,
+      `${ORDERS}/client/%E0%A4%A`, `${ORDERS}/client/%ED%A0%80`];
+    for (const path of bad) {
+      for (const method of ['GET', 'DELETE']) {
+        const r = await call(s, method, path, alice);
+        assert.equal(r.status, 400, `${method} ${path}: ${JSON.stringify(r.body)}`);
+        assert.deepEqual(Object.keys(r.body.error).sort(), ['code', 'message']);
+        assert.equal(r.body.error.code, 'VALIDATION_ERROR');
+      }
+    }
+    for (const q of ['clientOrderId=', `clientOrderId=${'x'.repeat(65)}`]) {
+      const r = await call(s, 'GET', `${ORDERS}?${q}`, alice);
+      assert.equal(r.status, 400, q);
+      assert.equal(r.body.error.code, 'VALIDATION_ERROR');
+    }
+    // a path segment cannot hold an unencoded slash
+    assert.equal((await call(s, 'DELETE', `${ORDERS}/client/x/y`, alice)).status, 404);
+    assert.equal((await call(s, 'DELETE', byCid('x'.repeat(63)), alice)).status, 404, 'a prefix is not a match');
+    assert.equal((await call(s, 'DELETE', byCid('x'.repeat(64)), null)).status, 401);
+    assert.equal((await call(s, 'DELETE', byCid('x'.repeat(64)), await s.token('alice', ['admin']))).status, 403);
+    assert.equal(s.sequencer.engine.stateHash(), hash, 'state unchanged');
+    assert.equal(s.sequencer.lastSeq, lastSeq, 'nothing journaled');
+    assert.equal((await call(s, 'GET', byCid('x'.repeat(64)), alice)).body.order.status, 'open');
+  });
+});

@@ -70,6 +70,45 @@ describe('WebSocket order entry and channels', () => {
     c.close();
   });
 
+  it('cancels by clientOrderId instead of orderId (exactly one of the two), like a cancel by id', async () => {
+    const c = await WsClient.open(s.wsUrl);
+    const early = await c.request({ op: 'cancel', reqId: 'e', clientOrderId: 'ws-1' });
+    assert.equal(early.error.code, 'UNAUTHORIZED');
+    await c.request({ op: 'auth', reqId: 'a', token: await s.token('wsa') });
+    const placed = await c.request({ op: 'order', reqId: 'o', pair: P, side: 'buy', type: 'limit', price: '2', amount: '1', clientOrderId: 'ws-1' });
+    assert.equal(placed.order.status, 'open');
+    const hash = s.sequencer.engine.stateHash();
+    const refused: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ orderId: placed.order.id, clientOrderId: 'ws-1' }, 'VALIDATION_ERROR', /exactly one of orderId and clientOrderId/],
+      [{}, 'VALIDATION_ERROR', /exactly one of orderId and clientOrderId/],
+      [{ clientOrderId: '' }, 'VALIDATION_ERROR', /clientOrderId/],
+      [{ clientOrderId: 'x'.repeat(65) }, 'VALIDATION_ERROR', /clientOrderId/],
+      [{ clientOrderId: 5 }, 'VALIDATION_ERROR', /clientOrderId/],
+      [{ clientOrderId: 'ws-2' }, 'NOT_FOUND', /no open order with this clientOrderId/],
+    ];
+    for (const [i, [fields, code, message]] of refused.entries()) {
+      const r = await c.request({ op: 'cancel', reqId: `bad-${i}`, ...fields });
+      assert.equal(r.type, 'error', JSON.stringify(fields));
+      assert.equal(r.error.code, code, JSON.stringify(fields));
+      assert.match(r.error.message, message, JSON.stringify(fields));
+    }
+    // another user's clientOrderId names none of theirs
+    const other = await WsClient.open(s.wsUrl);
+    await other.request({ op: 'auth', reqId: 'a', token: await s.token('wsb') });
+    assert.equal((await other.request({ op: 'cancel', reqId: 'x', clientOrderId: 'ws-1' })).error.code, 'NOT_FOUND');
+    other.close();
+    assert.equal(s.sequencer.engine.stateHash(), hash, 'nothing changed');
+
+    const cancelled = await c.request({ op: 'cancel', reqId: 'c', clientOrderId: 'ws-1' });
+    assert.equal(cancelled.type, 'result');
+    assert.deepEqual(cancelled.order, { ...placed.order, status: 'cancelled', cancelReason: 'user' });
+    const byHttp = await call(s, 'GET', '/api/trading/v2/orders/client/ws-1', await s.token('wsa'));
+    assert.deepEqual(byHttp.body.order, cancelled.order);
+    const twice = await c.request({ op: 'cancel', reqId: 'c2', clientOrderId: 'ws-1' });
+    assert.equal(twice.error.code, 'NOT_FOUND');
+    c.close();
+  });
+
   it('streams trades to trades:PAIR and each user\'s own order updates to orders', async () => {
     const a = await WsClient.open(s.wsUrl);
     const b = await WsClient.open(s.wsUrl);

@@ -19,9 +19,11 @@ const security = [{ bearer: [] }];
 /** "open" means resting, as on Binance (partially filled orders are open too); "closed" = filled or cancelled */
 const ORDER_STATUSES = ['all', 'open', 'closed', 'partially_filled', 'filled', 'cancelled'] as const;
 type StatusFilter = (typeof ORDER_STATUSES)[number];
+type OrdersListQuery = { pair?: string; status: StatusFilter; clientOrderId?: string; limit: number; cursor?: string };
 
 export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
   const trade = guard(ctx, 'trade');
+  const orderBody = (o: OrderView): string => '{"order":' + orderText(ctx.markets.get(o.pair)!, o) + '}';
 
   app.post<{ Body: OrderRequest }>('/api/trading/v2/orders', {
     onRequest: trade,
@@ -58,7 +60,21 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (id === null) throw new ApiError('NOT_FOUND', 'no such open order');
       const order = await ctx.entry.cancel(principalOf(request).userId, id);
       reply.type(JSON_TYPE);
-      return '{"order":' + orderText(ctx.markets.get(order.pair)!, order) + '}';
+      return orderBody(order);
+    },
+  });
+
+  // a static segment wins over a parameter in the router: /orders/client/x never reaches /orders/:id
+  app.delete<{ Params: { clientOrderId: string } }>('/api/trading/v2/orders/client/:clientOrderId', {
+    onRequest: trade,
+    schema: {
+      tags, security, summary: 'Cancel your open order with this clientOrderId (when the answer to its placement was lost)',
+      params: S.clientOrderIdParams, response: { 200: S.orderResponse, ...errors },
+    },
+    handler: async (request, reply) => {
+      const order = await ctx.entry.cancelByClientOrderId(principalOf(request).userId, request.params.clientOrderId);
+      reply.type(JSON_TYPE);
+      return orderBody(order);
     },
   });
 
@@ -91,11 +107,37 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
       }
       if (view === null) throw new ApiError('NOT_FOUND', 'no such order');
       reply.type(JSON_TYPE);
-      return '{"order":' + orderText(ctx.markets.get(view.pair)!, view) + '}';
+      return orderBody(view);
     },
   });
 
-  app.get<{ Querystring: { pair?: string; status: StatusFilter; limit: number; cursor?: string } }>('/api/trading/v2/orders', {
+  app.get<{ Params: { clientOrderId: string } }>('/api/trading/v2/orders/client/:clientOrderId', {
+    onRequest: trade,
+    schema: {
+      tags, security,
+      summary: 'Your order with this clientOrderId: the open one from the engine, else the newest closed one from the history',
+      params: S.clientOrderIdParams, response: { 200: S.orderResponse, ...errors },
+    },
+    handler: async (request, reply) => {
+      const userId = principalOf(request).userId;
+      const cid = request.params.clientOrderId;
+      // at most one open order of a user carries a given clientOrderId
+      const { value: open, seq } = await durableReadAt(ctx, async (state) =>
+        (await state.openOrders(userId, null)).find((o) => o.clientOrderId === cid) ?? null,
+      );
+      let view: OrderView | null = open;
+      if (view === null) {
+        // closed ones may be many (the id is free again once its order closes): the newest is the answer
+        const page = await historyRead(ctx, (h) => h.store.orders({ userId, clientOrderId: cid, status: 'closed', limit: 1 }), seq);
+        view = page.items[0] ?? null;
+      }
+      if (view === null) throw new ApiError('NOT_FOUND', 'no order with this clientOrderId');
+      reply.type(JSON_TYPE);
+      return orderBody(view);
+    },
+  });
+
+  app.get<{ Querystring: OrdersListQuery }>('/api/trading/v2/orders', {
     onRequest: trade,
     schema: {
       tags, security,
@@ -103,6 +145,7 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
       querystring: S.query({
         pair: { type: 'string', maxLength: 64 },
         status: { enum: ORDER_STATUSES, default: 'all' },
+        clientOrderId: { ...S.clientOrderId, description: 'only orders placed with this clientOrderId' },
         limit: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
         cursor: S.cursorParam,
       }),
@@ -113,19 +156,24 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
       const { status, limit } = request.query;
       const before = cursorOf(request.query.cursor);
       const pair = request.query.pair ?? null;
+      const cid = request.query.clientOrderId;
       if (pair !== null) marketOf(ctx, pair);
       const wantsOpen = status === 'all' || status === 'open' || status === 'partially_filled';
       const wantsClosed = status === 'all' || status === 'closed' || status === 'filled' || status === 'cancelled';
       const { value: resting, seq } = await durableReadAt(ctx, (state) => (wantsOpen ? state.openOrders(userId, pair ?? null) : []));
       const open = resting.filter(
-        (o) => (before === undefined || o.id < before) && (status !== 'partially_filled' || o.status === 'partially_filled'),
+        (o) =>
+          (before === undefined || o.id < before) &&
+          (status !== 'partially_filled' || o.status === 'partially_filled') &&
+          (cid === undefined || o.clientOrderId === cid),
       );
       let closed: OrderView[] = [];
       let moreClosed = false;
       if (wantsClosed) {
         const page = await historyRead(
           ctx,
-          (h) => h.store.orders({ userId, pair: pair ?? undefined, status: status === 'all' ? 'closed' : status, limit, before }),
+          (h) =>
+            h.store.orders({ userId, pair: pair ?? undefined, clientOrderId: cid, status: status === 'all' ? 'closed' : status, limit, before }),
           seq,
         );
         closed = page.items;

@@ -15,7 +15,8 @@ const schemas = {
   subscribe: { properties: { channels: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 80 } } }, required: ['channels'] },
   unsubscribe: { properties: { channels: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 80 } } }, required: ['channels'] },
   order: { properties: orderFields, required: S.orderRequest.required },
-  cancel: { properties: { orderId: { type: ['string', 'integer'], maxLength: 20 } }, required: ['orderId'] },
+  // exactly one of the two: checked by the session, for a clearer message than a oneOf failure
+  cancel: { properties: { orderId: { type: ['string', 'integer'], maxLength: 20 }, clientOrderId: S.clientOrderId }, required: [] },
   batch: { properties: { orders: S.batchRequest.properties.orders }, required: ['orders'] },
   ping: { properties: {}, required: [] },
 } as const;

@@ -6,6 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
+import type { OrderView } from '../../engine/events.js';
 import type { ErrorCode } from '../../errors.js';
 import { toApiError } from '../api-error.js';
 import type { Principal } from '../auth.js';
@@ -105,6 +106,9 @@ export class WsSession {
     const validate = validatorFor(m.op);
     if (validate === undefined) return this.error(reqId, 'VALIDATION_ERROR', 'op must be auth, subscribe, unsubscribe, order, cancel, batch or ping');
     if (!validate(m)) return this.error(reqId, 'VALIDATION_ERROR', validationMessage(validate));
+    if (m.op === 'cancel' && (m.orderId === undefined) === (m.clientOrderId === undefined)) {
+      return this.error(reqId, 'VALIDATION_ERROR', 'cancel takes exactly one of orderId and clientOrderId');
+    }
     if (this.ctx.limiter !== null) {
       const wait = this.ctx.limiter.take(this.principal === null ? 'ip:' + this.ip : this.principal.userId);
       if (wait > 0) return this.error(reqId, 'RATE_LIMITED', `too many requests; retry after ${wait} s`);
@@ -199,9 +203,15 @@ export class WsSession {
         (err: unknown) => this.fail(reqId, err),
       );
     } else if (op === 'cancel') {
-      const id = parseOrderId(String(m.orderId));
-      if (id === null) return this.error(reqId, 'NOT_FOUND', 'no such open order');
-      this.ctx.entry.cancel(p.userId, id).then(
+      let cancelling: Promise<OrderView>;
+      if (m.orderId !== undefined) {
+        const id = parseOrderId(String(m.orderId));
+        if (id === null) return this.error(reqId, 'NOT_FOUND', 'no such open order');
+        cancelling = this.ctx.entry.cancel(p.userId, id);
+      } else {
+        cancelling = this.ctx.entry.cancelByClientOrderId(p.userId, m.clientOrderId as string);
+      }
+      cancelling.then(
         (order) => {
           this.send('{"type":"result","reqId":' + reqIdText(reqId) + ',"order":' + orderText(this.ctx.markets.get(order.pair)!, order) + '}');
           done();
