@@ -3,6 +3,7 @@
  * Sequencer in a temp dir, an independent brute-force model of what the store must hold, and a store
  * wrapper that fails on demand.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,13 @@ export const V1_ORDERS: ReadonlyArray<[number, string | null, string, string]> =
   [4, 'k', 'u', 'filled'],
   [5, 'k', 'u', 'open'],
 ];
+
+/** What a store opened on V1_ORDERS must answer once migration 2 (orders_by_client_id) has run. */
+export async function assertV1OrdersUpgraded(store: HistoryStore): Promise<void> {
+  assert.deepEqual((await store.orders({ userId: 'u', clientOrderId: 'k', limit: 5 })).items.map((o) => o.id), [5, 4, 1]);
+  assert.deepEqual((await store.orders({ userId: 'u', clientOrderId: 'k', status: 'closed', limit: 1 })).items.map((o) => o.id), [4]);
+  assert.equal((await store.orders({ userId: 'u', limit: 10 })).items.length, 4, 'every row kept');
+}
 
 export interface DurableRecord {
   readonly seq: number;
