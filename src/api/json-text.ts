@@ -74,6 +74,19 @@ export function writeBatchResults(w: JsonWriter, markets: Markets, outcomes: Rea
   return w.raw(']');
 }
 
+/** `[{"ok":true,"order":{...}},{"ok":false,"error":{...}},...]`: a batch cancel's answers, one per cancel. */
+export function writeCancelResults(w: JsonWriter, markets: Markets, outcomes: ReadonlyArray<OrderView | ApiError>): JsonWriter {
+  w.raw('[');
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i];
+    w.raw(i === 0 ? '{"ok":' : ',{"ok":');
+    if (o instanceof ApiError) writeErrorMembers(w.raw('false,'), o.code, o.message);
+    else writeOrder(w.raw('true,"order":'), markets.get(o.pair)!, o);
+    w.raw('}');
+  }
+  return w.raw(']');
+}
+
 /** One scratch writer for orderText (single-threaded, used and read back at once). */
 const scratch = new JsonWriter(1024);
 

@@ -1,10 +1,10 @@
 /**
  * Errors are thrown as ApiError and counted where they are sent (HTTP error handler, WebSocket), except
- * a batch's per-order errors, which are counted here.
+ * the per-entry errors of a batch (of orders or of cancels), which are counted here.
  *
  * Everything that changes state goes through here, for HTTP and WebSocket alike: convert the request,
- * hand it to the backend, and answer once the backend says it is durable. A batch goes to the backend
- * as one list, so on the journal it costs one group commit.
+ * hand it to the backend, and answer once the backend says it is durable. A batch (of orders or of
+ * cancels) goes to the backend as one list, so on the journal it costs one group commit.
  */
 import { parseUnits } from '../engine/money/decimal.js';
 import type { CommandResult, OrderView, PlaceOrderResult } from '../engine/events.js';
@@ -12,11 +12,14 @@ import type { CommandInput } from '../sequencer/sequencer.js';
 import { ApiError } from './api-error.js';
 import type { ApiStats } from './api-stats.js';
 import type { Backend } from './backend.js';
+import { toCancels, type CancelRequest } from './cancel-request.js';
 import type { Markets } from './markets.js';
 import { toPlaceOrder, type OrderRequest } from './order-request.js';
 import { balancesJson } from './views.js';
 
 export type BatchOutcome = PlaceOrderResult | ApiError;
+/** a cancel's cancelled order, or why it was not cancelled */
+export type CancelOutcome = OrderView | ApiError;
 
 export interface FundingJson {
   userId: string;
@@ -45,13 +48,31 @@ export class OrderEntry {
   /** Each order's result or rejection, in order (write them with writeBatchResults). */
   async batch(userId: string, bodies: readonly OrderRequest[]): Promise<BatchOutcome[]> {
     this.stats.countRate(bodies.length);
-    const converted = bodies.map((body) => toPlaceOrder(this.markets, userId, body));
-    const valid = converted.filter((c): c is Exclude<typeof c, ApiError> => !(c instanceof ApiError));
-    const results = await this.backend.executeAll(valid);
+    const results = await this.executeConverted(bodies.map((body) => toPlaceOrder(this.markets, userId, body)));
     const outcomes: BatchOutcome[] = new Array(bodies.length);
-    for (let i = 0, next = 0; i < bodies.length; i++) {
-      const c = converted[i];
-      const outcome = this.outcome(bodies[i], c instanceof ApiError ? c : results[next++]);
+    for (let i = 0; i < bodies.length; i++) {
+      const outcome = this.outcome(bodies[i], results[i]);
+      if (outcome instanceof ApiError) this.stats.rejection(outcome.code);
+      outcomes[i] = outcome;
+    }
+    return outcomes;
+  }
+
+  /**
+   * Each cancel's cancelled order or rejection, in order (write them with writeCancelResults); a batch
+   * with a cancel naming no order or two is refused whole (VALIDATION_ERROR), before any runs.
+   */
+  async cancelBatch(userId: string, cancels: readonly CancelRequest[]): Promise<CancelOutcome[]> {
+    const results = await this.executeConverted(toCancels(userId, cancels));
+    const outcomes: CancelOutcome[] = new Array(cancels.length);
+    for (let i = 0; i < cancels.length; i++) {
+      const r = results[i];
+      let outcome: CancelOutcome;
+      if (r instanceof ApiError) outcome = r;
+      else if (!r.ok) outcome = new ApiError(r.code, r.message);
+      else if ('order' in r) outcome = r.order;
+      else throw new Error('cancel returned no order');
+      // counted as the single cancel's error answer is
       if (outcome instanceof ApiError) this.stats.rejection(outcome.code);
       outcomes[i] = outcome;
     }
@@ -129,6 +150,17 @@ export class OrderEntry {
     if (!('fills' in r)) throw new Error('placeOrder returned no fills');
     this.stats.order(body.type, r.order.status);
     return r;
+  }
+
+  /**
+   * Runs the commands among `converted` in one executeAll (one group commit on the journal); each entry's
+   * result, or its conversion error, in input order.
+   */
+  private async executeConverted(converted: ReadonlyArray<CommandInput | ApiError>): Promise<Array<CommandResult | ApiError>> {
+    const valid = converted.filter((c): c is CommandInput => !(c instanceof ApiError));
+    const results = await this.backend.executeAll(valid);
+    let next = 0;
+    return converted.map((c) => (c instanceof ApiError ? c : results[next++]));
   }
 
   private async run(cmd: CommandInput): Promise<Exclude<CommandResult, { ok: false }>> {

@@ -46,6 +46,30 @@ export const batchRequest = {
   properties: { orders: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: orderRequest } },
 } as const;
 
+/** An order id in a body: a decimal string or an integer; one that cannot be an id names no order (NOT_FOUND). */
+export const orderIdInput = { type: ['string', 'integer'], maxLength: 20, description: 'order id: a decimal string or an integer' } as const;
+
+/**
+ * One cancel: exactly one of the two ids. That rule is checked after the schema (cancel-request.ts), for a
+ * clearer message than a oneOf failure, which lists both branches.
+ */
+export const cancelRequest = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'exactly one of orderId and clientOrderId',
+  properties: {
+    orderId: orderIdInput,
+    clientOrderId: { ...clientOrderId, description: 'cancels your open order with this clientOrderId' },
+  },
+} as const;
+
+export const batchCancelRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cancels'],
+  properties: { cancels: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: cancelRequest } },
+} as const;
+
 export const fundingRequest = {
   type: 'object',
   additionalProperties: false,
@@ -146,6 +170,15 @@ export const batchResult = {
 export const batchResponse = { type: 'object', properties: { results: { type: 'array', items: batchResult } } } as const;
 
 export const orderResponse = { type: 'object', properties: { order } } as const;
+
+/** One batch-cancel entry: ok plus the cancelled order (as the single cancel answers it), or ok:false plus error. */
+export const cancelResult = {
+  type: 'object',
+  required: ['ok'],
+  properties: { ok: { type: 'boolean' }, order, error: errorResponse.properties.error },
+} as const;
+
+export const batchCancelResponse = { type: 'object', properties: { results: { type: 'array', items: cancelResult } } } as const;
 export const ordersResponse = { type: 'object', properties: { orders: { type: 'array', items: order }, nextCursor } } as const;
 export const cancelledResponse = { type: 'object', properties: { cancelled: { type: 'array', items: str } } } as const;
 

@@ -75,6 +75,34 @@ describe('hostile input', () => {
     }
     for (const [what, body] of bodies) assertCleanRefusal(await post(body), what);
     assertCleanRefusal(await post({ orders: [{ ...valid, x: 1 }] }, '/api/trading/v2/batch'), 'batch extra');
+    const cancelBodies: Array<[string, unknown]> = [
+      ['cancels not an array', { cancels: { orderId: '1' } }],
+      ['cancels null', { cancels: null }],
+      ['cancel both ids', { cancels: [{ orderId: '1', clientOrderId: 'a' }] }],
+      ['cancel no id', { cancels: [{}] }],
+      ['cancel nested __proto__', { cancels: [JSON.parse('{"orderId":"1","__proto__":{"x":1}}')] }],
+      ['cancel __proto__ key', '{"cancels":[{"orderId":"1"}],"__proto__":{"admin":true}}'],
+      ['cancel orderId object', { cancels: [{ orderId: { $gt: 0 } }] }],
+      ['cancel orderId array', { cancels: [{ orderId: ['1'] }] }],
+      ['cancel orderId fraction', { cancels: [{ orderId: 1.5 }] }],
+      ['cancel orderId too long', { cancels: [{ orderId: '9'.repeat(5000) }] }],
+      ['cancel clientOrderId number', { cancels: [{ clientOrderId: 5 }] }],
+      ['cancel batch over the body limit', { cancels: new Array(5000).fill({ clientOrderId: 'z'.repeat(64) }) }],
+    ];
+    for (const [what, body] of cancelBodies) assertCleanRefusal(await post(body, '/api/trading/v2/batch/cancel'), what);
+    // well-formed but naming no order of the caller's: each entry NOT_FOUND (a clientOrderId the journal
+    // cannot store: VALIDATION_ERROR), never a 5xx, nothing changed
+    const strangeIds = [-1, 0, 1e20, '0', '00012', '-5', '1e5', '0x10', ' 1', '١', '\u0000', '99999999999999999999'];
+    const strangeClientIds = ['__proto__', 'constructor', '\u0000', '🚀', '\ud800', 'x'.repeat(64)];
+    const cancels = [...strangeIds.map((orderId) => ({ orderId })), ...strangeClientIds.map((clientOrderId) => ({ clientOrderId }))];
+    const strange = await post({ cancels }, '/api/trading/v2/batch/cancel');
+    assert.equal(strange.status, 200, JSON.stringify(strange.body));
+    assert.equal(strange.body.results.length, cancels.length);
+    for (const [i, r] of strange.body.results.entries()) {
+      assert.equal(r.ok, false, JSON.stringify(cancels[i]));
+      const unstorable = 'clientOrderId' in cancels[i] && cancels[i].clientOrderId === '\ud800';
+      assert.equal(r.error.code, unstorable ? 'VALIDATION_ERROR' : 'NOT_FOUND', JSON.stringify(cancels[i]));
+    }
     assertCleanRefusal(await post({ userId: 'h', asset: 'USDC', amount: '1e5' }, '/api/admin/deposits', admin), 'deposit 1e5');
     assertCleanRefusal(await post({ userId: 'h', asset: '__proto__', amount: '1' }, '/api/admin/deposits', admin), 'asset __proto__');
     assertCleanRefusal(await post({ userId: 'h', asset: 'USDC', amount: '1', x: 1 }, '/api/admin/deposits', admin), 'deposit extra');
@@ -138,7 +166,9 @@ describe('hostile input', () => {
       '{"op":"order","reqId":2,"pair":"IDX-USDC","side":"buy","type":"limit","price":"1e5","amount":"1"}',
       '{"op":"cancel","reqId":3,"orderId":"-5"}', '{"op":"batch","reqId":4,"orders":"all"}',
       '{"op":"cancel","reqId":5,"orderId":"1","clientOrderId":"a"}', '{"op":"cancel","reqId":6}',
-      '{"op":"cancel","reqId":7,"clientOrderId":"__proto__"}', '{"op":"cancel","reqId":8,"clientOrderId":["a"]}'];
+      '{"op":"cancel","reqId":7,"clientOrderId":"__proto__"}', '{"op":"cancel","reqId":8,"clientOrderId":["a"]}',
+      '{"op":"cancelBatch","reqId":9,"cancels":"all"}', '{"op":"cancelBatch","reqId":10,"cancels":[{"orderId":"1","clientOrderId":"a"}]}',
+      '{"op":"cancelBatch","reqId":11,"cancels":[{"orderId":"1","__proto__":{"x":1}}]}', '{"op":"cancelBatch","reqId":12,"cancels":[]}'];
     for (const text of junk) c.send(text);
     c.ws.send(Buffer.from([0xff, 0xfe, 0x00, 0x01]));
     const pong = await c.request({ op: 'ping', reqId: 'alive' });

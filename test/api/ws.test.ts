@@ -25,6 +25,7 @@ describe('WebSocket order entry and channels', () => {
     assert.equal(parseErr.error.code, 'VALIDATION_ERROR');
     const unknownOp = await c.request({ op: 'fly', reqId: 9 });
     assert.equal(unknownOp.error.code, 'VALIDATION_ERROR');
+    assert.equal(unknownOp.error.message, 'op must be auth, subscribe, unsubscribe, order, cancel, batch, cancelBatch or ping');
     const extra = await c.request({ op: 'ping', reqId: 'p', __proto__x: 1 });
     assert.equal(extra.error.code, 'VALIDATION_ERROR');
     const ordersNoAuth = await c.request({ op: 'subscribe', reqId: 's', channels: ['orders'] });
@@ -106,6 +107,56 @@ describe('WebSocket order entry and channels', () => {
     assert.deepEqual(byHttp.body.order, cancelled.order);
     const twice = await c.request({ op: 'cancel', reqId: 'c2', clientOrderId: 'ws-1' });
     assert.equal(twice.error.code, 'NOT_FOUND');
+    c.close();
+  });
+
+  it('cancels a batch by orderId and clientOrderId in order, as the HTTP batch cancel does', async () => {
+    await fund(s, 'wsc', { USDC: '100' });
+    const c = await WsClient.open(s.wsUrl);
+    const early = await c.request({ op: 'cancelBatch', reqId: 'e', cancels: [{ orderId: '1' }] });
+    assert.equal(early.error.code, 'UNAUTHORIZED');
+    await c.request({ op: 'auth', reqId: 'a', token: await s.token('wsc') });
+    const before = (await call(s, 'GET', '/api/trading/v2/balances', await s.token('wsc'))).body;
+    const placed = await c.request({
+      op: 'batch',
+      reqId: 'p',
+      orders: [
+        { pair: P, side: 'buy', type: 'limit', price: '2', amount: '1', clientOrderId: 'wb-1' },
+        { pair: P, side: 'buy', type: 'limit', price: '3', amount: '1', clientOrderId: 'wb-2' },
+      ],
+    });
+    const [x, y] = placed.results.map((r: any) => r.order);
+    // someone else's open order: not the caller's to cancel
+    const other = await WsClient.open(s.wsUrl);
+    await other.request({ op: 'auth', reqId: 'a', token: await s.token('wsb') });
+    const theirs = (await other.request({ op: 'order', reqId: 'o', pair: P, side: 'buy', type: 'limit', price: '1', amount: '1', clientOrderId: 'wb-1' })).order;
+
+    const hash = s.sequencer.engine.stateHash();
+    for (const [i, cancels] of [[{ orderId: x.id, clientOrderId: 'wb-1' }], [{}], [], 'all', [{ orderId: x.id, pair: P }]].entries()) {
+      const r = await c.request({ op: 'cancelBatch', reqId: `bad-${i}`, cancels });
+      assert.deepEqual([r.type, r.error.code], ['error', 'VALIDATION_ERROR'], JSON.stringify(cancels));
+    }
+    const both = await c.request({ op: 'cancelBatch', reqId: 'both', cancels: [{ orderId: x.id }, { orderId: y.id, clientOrderId: 'wb-2' }] });
+    assert.equal(both.error.message, 'cancels/1 takes exactly one of orderId and clientOrderId');
+    assert.equal(s.sequencer.engine.stateHash(), hash, 'a malformed batch cancels nothing');
+
+    const flushesBefore = s.sequencer.journalStats.flushes;
+    const cancels = [{ clientOrderId: 'wb-2' }, { orderId: Number(x.id) }, { orderId: x.id }, { orderId: theirs.id }, { orderId: '-5' }];
+    const r = await c.request({ op: 'cancelBatch', reqId: 42, cancels });
+    assert.equal(s.sequencer.journalStats.flushes - flushesBefore, 1, 'one group commit, confirmed before the answer');
+    assert.equal(r.type, 'result');
+    assert.equal(r.reqId, 42);
+    assert.deepEqual(r.results, [
+      { ok: true, order: { ...y, status: 'cancelled', cancelReason: 'user' } },
+      { ok: true, order: { ...x, status: 'cancelled', cancelReason: 'user' } },
+      { ok: false, error: { code: 'NOT_FOUND', message: 'no such open order' } },
+      { ok: false, error: { code: 'NOT_FOUND', message: 'no such open order' } },
+      { ok: false, error: { code: 'NOT_FOUND', message: 'no such open order' } },
+    ]);
+    assert.deepEqual((await call(s, 'GET', '/api/trading/v2/balances', await s.token('wsc'))).body, before, 'every lock released');
+    const stillOpen = await other.request({ op: 'cancel', reqId: 'c', clientOrderId: 'wb-1' });
+    assert.equal(stillOpen.order.id, theirs.id, 'the other user\'s order was left alone');
+    other.close();
     c.close();
   });
 

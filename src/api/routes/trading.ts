@@ -1,13 +1,14 @@
-/** Trading endpoints (scope `trade`): orders, batch, cancels, the caller's orders, fills and balances. */
+/** Trading endpoints (scope `trade`): orders, batches of orders and of cancels, cancels, the caller's orders, fills and balances. */
 import type { FastifyInstance } from 'fastify';
 import type { OrderView } from '../../engine/events.js';
 import { ApiError } from '../api-error.js';
+import type { CancelRequest } from '../cancel-request.js';
 import { cursorOf, durableRead, durableReadAt, marketOf, type AppContext } from '../context.js';
 import { historyRead } from '../history-read.js';
 import { guard, principalOf } from '../http-guards.js';
 import { parseOrderId, type OrderRequest } from '../order-request.js';
 import * as S from '../schemas.js';
-import { orderText, writeBatchResults, writePlaceOrderMembers } from '../json-text.js';
+import { orderText, writeBatchResults, writeCancelResults, writePlaceOrderMembers } from '../json-text.js';
 import { JsonWriter } from '../json-writer.js';
 import { balancesJson } from '../views.js';
 
@@ -47,6 +48,21 @@ export function tradingRoutes(app: FastifyInstance, ctx: AppContext): void {
       const outcomes = await ctx.entry.batch(principalOf(request).userId, request.body.orders);
       const w = new JsonWriter(512 * outcomes.length + 64).raw('{"results":');
       writeBatchResults(w, ctx.markets, outcomes).raw('}');
+      reply.type(JSON_TYPE);
+      return w.bytes();
+    },
+  });
+
+  app.post<{ Body: { cancels: CancelRequest[] } }>('/api/trading/v2/batch/cancel', {
+    onRequest: trade,
+    schema: {
+      tags, security, summary: `Cancel up to ${S.MAX_BATCH} of your open orders (each by orderId or clientOrderId) in order, one group commit`,
+      body: S.batchCancelRequest, response: { 200: S.batchCancelResponse, ...errors },
+    },
+    handler: async (request, reply) => {
+      const outcomes = await ctx.entry.cancelBatch(principalOf(request).userId, request.body.cancels);
+      const w = new JsonWriter(400 * outcomes.length + 64).raw('{"results":');
+      writeCancelResults(w, ctx.markets, outcomes).raw('}');
       reply.type(JSON_TYPE);
       return w.bytes();
     },

@@ -16,13 +16,17 @@ const schemas = {
   unsubscribe: { properties: { channels: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 80 } } }, required: ['channels'] },
   order: { properties: orderFields, required: S.orderRequest.required },
   // exactly one of the two: checked by the session, for a clearer message than a oneOf failure
-  cancel: { properties: { orderId: { type: ['string', 'integer'], maxLength: 20 }, clientOrderId: S.clientOrderId }, required: [] },
+  cancel: { properties: S.cancelRequest.properties, required: [] },
   batch: { properties: { orders: S.batchRequest.properties.orders }, required: ['orders'] },
+  // each cancel's exactly-one-id rule is checked by OrderEntry.cancelBatch, as for HTTP
+  cancelBatch: { properties: { cancels: S.batchCancelRequest.properties.cancels }, required: ['cancels'] },
   ping: { properties: {}, required: [] },
 } as const;
 
 export type WsOp = keyof typeof schemas;
 export const WS_OPS = Object.keys(schemas) as WsOp[];
+/** the answer to an unknown op, listing the ops from the schemas so it cannot fall behind them */
+export const UNKNOWN_OP_MESSAGE = `op must be ${WS_OPS.slice(0, -1).join(', ')} or ${WS_OPS[WS_OPS.length - 1]}`;
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false, strict: false });
 

@@ -11,11 +11,12 @@ import type { ErrorCode } from '../../errors.js';
 import { toApiError } from '../api-error.js';
 import type { Principal } from '../auth.js';
 import type { AppContext } from '../context.js';
+import type { CancelRequest } from '../cancel-request.js';
 import { parseOrderId, type OrderRequest } from '../order-request.js';
 import type { WsHub } from './ws-hub.js';
-import { orderText, reqIdText, writeBatchResults, writePlaceOrderMembers } from '../json-text.js';
+import { orderText, reqIdText, writeBatchResults, writeCancelResults, writePlaceOrderMembers } from '../json-text.js';
 import { JsonWriter } from '../json-writer.js';
-import { validationMessage, validatorFor } from './ws-messages.js';
+import { UNKNOWN_OP_MESSAGE, validationMessage, validatorFor } from './ws-messages.js';
 
 type ReqId = string | number | null;
 type Message = Record<string, unknown> & { op: string };
@@ -104,7 +105,7 @@ export class WsSession {
     const reqId: ReqId =
       (typeof m.reqId === 'string' && m.reqId.length <= 64) || Number.isSafeInteger(m.reqId) ? (m.reqId as string | number) : null;
     const validate = validatorFor(m.op);
-    if (validate === undefined) return this.error(reqId, 'VALIDATION_ERROR', 'op must be auth, subscribe, unsubscribe, order, cancel, batch or ping');
+    if (validate === undefined) return this.error(reqId, 'VALIDATION_ERROR', UNKNOWN_OP_MESSAGE);
     if (!validate(m)) return this.error(reqId, 'VALIDATION_ERROR', validationMessage(validate));
     if (m.op === 'cancel' && (m.orderId === undefined) === (m.clientOrderId === undefined)) {
       return this.error(reqId, 'VALIDATION_ERROR', 'cancel takes exactly one of orderId and clientOrderId');
@@ -223,6 +224,15 @@ export class WsSession {
         (outcomes) => {
           const w = new JsonWriter(512 * outcomes.length + 64).raw('{"type":"result","reqId":').raw(reqIdText(reqId)).raw(',"results":');
           this.send(writeBatchResults(w, this.ctx.markets, outcomes).raw('}').bytes());
+          done();
+        },
+        (err: unknown) => this.fail(reqId, err),
+      );
+    } else if (op === 'cancelBatch') {
+      this.ctx.entry.cancelBatch(p.userId, m.cancels as CancelRequest[]).then(
+        (outcomes) => {
+          const w = new JsonWriter(400 * outcomes.length + 64).raw('{"type":"result","reqId":').raw(reqIdText(reqId)).raw(',"results":');
+          this.send(writeCancelResults(w, this.ctx.markets, outcomes).raw('}').bytes());
           done();
         },
         (err: unknown) => this.fail(reqId, err),
