@@ -10,6 +10,7 @@
  *     lag left when the last command is durable and the time the writer then needs to finish are shown.
  * PostgreSQL is DATABASE_URL or postgres://postgres@127.0.0.1:5432/test, in a fresh schema dropped
  * afterwards; skipped with a message when it does not answer. Prints medians; the last line is JSON.
+ * BENCH_CLIENT_IDS=1 gives every order a clientOrderId (see CLIENT_IDS).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,11 @@ const CHUNK = Number(process.env.BENCH_CHUNK ?? 1_000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 4);
 /** the writer's queue limit in commands (its default unless set): past it, it catches up from the journal */
 const QUEUE = process.env.BENCH_QUEUE === undefined ? undefined : Number(process.env.BENCH_QUEUE);
+/**
+ * BENCH_CLIENT_IDS=1: every order carries a clientOrderId of its own, as a bot labelling each order
+ * does; the order rows then also go into the partial index orders_by_client_id.
+ */
+const CLIENT_IDS = process.env.BENCH_CLIENT_IDS === '1';
 
 const MARKET: MarketConfig = { ...BENCH_MARKET, amm: { baseReserve: '20000', quoteReserve: '20000000', feeBps: 2 } };
 const catalogue = buildCatalogue([MARKET]);
@@ -185,7 +191,7 @@ async function main(): Promise<void> {
   if (pgDown === null) targets.push(postgres(url));
   else console.log(`PostgreSQL skipped: ${pgDown}`);
 
-  const stream = generateStream({
+  const generated = generateStream({
     seed: 20261126,
     users: 1000,
     prefill: PREFILL,
@@ -195,6 +201,12 @@ async function main(): Promise<void> {
     marketShare: 0.15,
     iocShare: 0.2,
   });
+  let labels = 0;
+  const label = <C extends Command>(c: C): C => (c.type === 'placeOrder' ? { ...c, clientOrderId: `o${labels++}` } : c);
+  const stream: ExchangeStream = CLIENT_IDS
+    ? { ...generated, prefill: generated.prefill.map(label), commands: generated.commands.map(label) }
+    : generated;
+  if (CLIENT_IDS) console.log('every order with a clientOrderId of its own (BENCH_CLIENT_IDS=1)');
 
   // a) rows/s
   const entries = durableEntries(stream, ROW_COMMANDS);
