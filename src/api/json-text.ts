@@ -61,30 +61,30 @@ export function writeErrorMembers(w: JsonWriter, code: string, message: string):
   return w.raw('"error":{"code":"').raw(code).raw('","message":').str(message).raw('}');
 }
 
-/** `[{"ok":true,...result},{"ok":false,"error":{...}},...]`: a batch's answers, one per order. */
-export function writeBatchResults(w: JsonWriter, markets: Markets, outcomes: ReadonlyArray<PlaceOrderResult | ApiError>): JsonWriter {
+/**
+ * `[{"ok":true,...},{"ok":false,"error":{...}},...]`: a batch's answers, one per entry in order;
+ * `members` writes a success's members after `"ok":true,`.
+ */
+function writeOutcomes<T>(w: JsonWriter, outcomes: ReadonlyArray<T | ApiError>, members: (w: JsonWriter, outcome: T) => void): JsonWriter {
   w.raw('[');
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i];
     w.raw(i === 0 ? '{"ok":' : ',{"ok":');
     if (o instanceof ApiError) writeErrorMembers(w.raw('false,'), o.code, o.message);
-    else writePlaceOrderMembers(w.raw('true,'), markets, o);
+    else members(w.raw('true,'), o);
     w.raw('}');
   }
   return w.raw(']');
 }
 
-/** `[{"ok":true,"order":{...}},{"ok":false,"error":{...}},...]`: a batch cancel's answers, one per cancel. */
+/** An order batch's answers: each success is the single order's body. */
+export function writeBatchResults(w: JsonWriter, markets: Markets, outcomes: ReadonlyArray<PlaceOrderResult | ApiError>): JsonWriter {
+  return writeOutcomes(w, outcomes, (out, r) => writePlaceOrderMembers(out, markets, r));
+}
+
+/** A batch cancel's answers: each success is `"order":{...}`, the cancelled order. */
 export function writeCancelResults(w: JsonWriter, markets: Markets, outcomes: ReadonlyArray<OrderView | ApiError>): JsonWriter {
-  w.raw('[');
-  for (let i = 0; i < outcomes.length; i++) {
-    const o = outcomes[i];
-    w.raw(i === 0 ? '{"ok":' : ',{"ok":');
-    if (o instanceof ApiError) writeErrorMembers(w.raw('false,'), o.code, o.message);
-    else writeOrder(w.raw('true,"order":'), markets.get(o.pair)!, o);
-    w.raw('}');
-  }
-  return w.raw(']');
+  return writeOutcomes(w, outcomes, (out, o) => writeOrder(out.raw('"order":'), markets.get(o.pair)!, o));
 }
 
 /** One scratch writer for orderText (single-threaded, used and read back at once). */
