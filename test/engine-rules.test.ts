@@ -539,8 +539,12 @@ describe('cancels', () => {
     const unlocked = h.bal('b1', 'USDC');
     const mine = h.limit('b1', 'buy', 900, 2, { clientOrderId: 'x' });
     const theirs = h.limit('b2', 'buy', 901, 1, { clientOrderId: 'x' });
-    for (const [userId, cid] of [['b1', 'y'], ['b3', 'x'], ['b1', ''], ['b1', 'x\ud800'], ['b1', 7], ['b1', null]] as const) {
-      assertNoChange(h, () => assert.equal(rejected(byClient(userId, cid)), 'NOT_FOUND', `${userId} ${String(cid)}`));
+    for (const [userId, cid] of [['b1', 'y'], ['b3', 'x'], ['b1\ud800', 'x']] as const) {
+      assertNoChange(h, () => assert.equal(rejected(byClient(userId, cid)), 'NOT_FOUND', `${userId} ${cid}`));
+    }
+    // not id text at all (as the journal's codec refuses a lone surrogate): malformed, not looked up
+    for (const cid of ['', 'x\ud800', 7, null]) {
+      assertNoChange(h, () => assert.equal(rejected(byClient('b1', cid)), 'VALIDATION_ERROR', String(cid)));
     }
     const cancelled = ok(byClient('b1', 'x'));
     assert.equal(cancelled.order.id, mine.order.id);

@@ -3,7 +3,7 @@ import type { Order } from './book/order.js';
 import type { CancelAllCommand, CancelByClientOrderIdCommand, CancelOrderCommand } from './commands.js';
 import type { CommandResult } from './events.js';
 import type { EngineState } from './engine-state.js';
-import { isIdText, shown } from './command-fields.js';
+import { invalidClientOrderId, shown } from './command-fields.js';
 import { REPLAYED } from './views.js';
 
 /** Cancels one open order of the caller; someone else's order is reported as not found. */
@@ -19,7 +19,9 @@ export function cancelOrder(s: EngineState, cmd: CancelOrderCommand): CommandRes
  * Decided when the command runs, so a cancel sequenced after its placement always finds the order.
  */
 export function cancelByClientOrderId(s: EngineState, cmd: CancelByClientOrderIdCommand): CommandResult {
-  const order = isIdText(cmd.clientOrderId) ? s.accounts.get(cmd.userId)?.clientOrderIds?.get(cmd.clientOrderId) : undefined;
+  const malformed = invalidClientOrderId(cmd.clientOrderId);
+  if (malformed !== null) return malformed;
+  const order = s.accounts.get(cmd.userId)?.clientOrderIds?.get(cmd.clientOrderId);
   if (order === undefined) return reject('NOT_FOUND', 'no open order with this clientOrderId');
   const view = s.cancelResting(order, 'user');
   return view === null ? REPLAYED : { ok: true, order: view };

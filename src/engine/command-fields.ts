@@ -19,6 +19,14 @@ export function isIdText(v: unknown): v is string {
 }
 
 /**
+ * A cancel's clientOrderId that is not id text names no order that could exist: refused as malformed
+ * (VALIDATION_ERROR, as the journal's codec refuses a lone surrogate), not looked up.
+ */
+export function invalidClientOrderId(v: unknown): Rejection | null {
+  return isIdText(v) ? null : reject('VALIDATION_ERROR', 'clientOrderId must be a non-empty string of well-formed text');
+}
+
+/**
  * A command's time: whole milliseconds ≥ 0. Orders keep it (createdAt, trade times) and streams and
  * history record it; -0 is refused too, as JSON and Redis would give it back as 0.
  */

@@ -9,7 +9,7 @@ import type { Command, PlaceOrderCommand } from '../engine/commands.js';
 import type { EngineEvent } from '../engine/events.js';
 import type { MarketCatalogue, MarketSpec } from '../engine/market.js';
 import { MAX_ATOMS } from '../engine/market.js';
-import { invalidTime, isIdText, shown } from '../engine/command-fields.js';
+import { invalidClientOrderId, invalidTime, isIdText, shown } from '../engine/command-fields.js';
 import { MAX_CLIENT_ORDER_ID_LENGTH, validateOrder, ValidOrder } from '../engine/order-validation.js';
 import { orderKey, type AccountKeys, type MarketKeys } from './keys.js';
 import { decodeCancels, decodePlace, decodeTail, scriptRejection, type ExecuteResult } from './reply.js';
@@ -126,9 +126,11 @@ export function planCommand(layout: Layout, cmd: Command): Plan {
     }
     case 'cancelByClientOrderId': {
       const notFound = 'no open order with this clientOrderId';
-      // ids placeOrder refuses have no open order; sent on, a lone surrogate would reach Redis as U+FFFD, another user's or order's id
+      // a user id placeOrder refuses has no open order; sent on, a lone surrogate would reach Redis as U+FFFD, another user's id
       const cid = cmd.clientOrderId;
-      if (!isIdText(cmd.userId) || !isIdText(cid) || cid.length > MAX_CLIENT_ORDER_ID_LENGTH) {
+      const malformed = invalidClientOrderId(cid);
+      if (malformed !== null) return { kind: 'reject', rejection: malformed };
+      if (!isIdText(cmd.userId) || cid.length > MAX_CLIENT_ORDER_ID_LENGTH) {
         return { kind: 'reject', rejection: reject('NOT_FOUND', notFound) };
       }
       // the order key is left empty: the script finds it from (userId, clientOrderId)

@@ -236,7 +236,8 @@ describe('batch cancel on the Redis store', { skip: redisSkip }, () => {
     const [a, b] = placed.body.results.map((x: any) => x.order);
     const theirs = (await api(url, 'POST', '/api/trading/v2/orders', other, order('r-1'))).body.order;
 
-    const cancels = [{ orderId: a.id }, { clientOrderId: 'r-2' }, { orderId: a.id }, { clientOrderId: 'r-1' }, { orderId: theirs.id }];
+    // a lone surrogate: malformed on Redis too, as the journal store's codec refuses it
+    const cancels = [{ orderId: a.id }, { clientOrderId: 'r-2' }, { orderId: a.id }, { clientOrderId: 'r-1' }, { orderId: theirs.id }, { clientOrderId: 'r\ud800' }];
     const r = await api(url, 'POST', '/api/trading/v2/batch/cancel', mm, { cancels });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(r.body.results, [
@@ -245,6 +246,7 @@ describe('batch cancel on the Redis store', { skip: redisSkip }, () => {
       { ok: false, error: { code: 'NOT_FOUND', message: 'no such open order' } },
       { ok: false, error: { code: 'NOT_FOUND', message: 'no open order with this clientOrderId' } },
       { ok: false, error: { code: 'NOT_FOUND', message: 'no such open order' } },
+      { ok: false, error: { code: 'VALIDATION_ERROR', message: 'clientOrderId must be a non-empty string of well-formed text' } },
     ]);
     assert.deepEqual((await api(url, 'GET', '/api/trading/v2/balances', mm)).body, before, 'every lock released');
     assert.equal((await api(url, 'GET', `/api/trading/v2/orders/${theirs.id}`, other)).body.order.status, 'open');
